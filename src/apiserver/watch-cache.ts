@@ -1,0 +1,214 @@
+/**
+ * The watch cache: one store watch over `/registry/`, a ring of recent decoded
+ * events, and an in-memory fan-out to every API watcher. This is the hot path
+ * for watch fan-out: each store event is parsed once, indexed by resource
+ * prefix, and each watcher's serialized line is cached per (event, encoding) so
+ * a thousand watchers of the same resource cost one JSON.stringify each.
+ */
+import type { Store, WatchEvent, Watcher } from '../store/types.js';
+import { gone } from '../api/errors.js';
+
+/** A decoded change, with the object as clients see it (resourceVersion set). */
+export interface CachedEvent {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED';
+  /** Storage key of the object. */
+  key: string;
+  revision: number;
+  object: KObject;
+  /** Previous object state (MODIFIED and DELETED), for selector transitions. */
+  prevObject?: KObject;
+  /** Lazily filled serialized forms, keyed by encoding name. */
+  encoded?: Map<string, string>;
+}
+
+/** A Kubernetes object as plain JSON. */
+export interface KObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: KMeta;
+  [key: string]: unknown;
+}
+
+export interface KMeta {
+  name?: string;
+  generateName?: string;
+  namespace?: string;
+  uid?: string;
+  resourceVersion?: string;
+  generation?: number;
+  creationTimestamp?: string | null;
+  deletionTimestamp?: string | null;
+  deletionGracePeriodSeconds?: number;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  finalizers?: string[];
+  ownerReferences?: Array<Record<string, unknown>>;
+  managedFields?: Array<Record<string, unknown>>;
+  [key: string]: unknown;
+}
+
+/** One registered consumer of events under a key prefix. */
+export interface CacheWatcher {
+  prefix: string;
+  /** Deliver only events with revision > afterRevision. */
+  afterRevision: number;
+  /** Called synchronously, in revision order. */
+  onEvent(ev: CachedEvent): void;
+}
+
+/** Parses a stored value and stamps its resourceVersion. */
+export function decodeStored(value: string, revision: number): KObject {
+  const obj = JSON.parse(value) as KObject;
+  obj.metadata ??= {};
+  obj.metadata.resourceVersion = String(revision);
+  return obj;
+}
+
+/**
+ * Keeps the last `capacity` events and fans live ones out to watchers.
+ * `start()` subscribes to the store from its current revision.
+ */
+export class WatchCache {
+  private readonly ring: CachedEvent[] = [];
+  /** Every event with a revision above this one is in the ring (or still to come). */
+  private coveredFrom = 0;
+  private readonly watchers = new Map<string, Set<CacheWatcher>>();
+  private storeWatcher: Watcher | undefined;
+  private latest = 0;
+  private readonly waiters: Array<{ rev: number; resolve: () => void }> = [];
+
+  constructor(
+    private readonly store: Store,
+    private readonly capacity = 20000,
+  ) {}
+
+  /** Subscribes to the store. Resolves once subscribed. */
+  async start(): Promise<void> {
+    this.latest = await this.store.currentRevision();
+    this.coveredFrom = this.latest;
+    this.storeWatcher = this.store.watch('/registry/', {
+      afterRevision: this.latest,
+      onEvents: (evs) => this.ingest(evs),
+      onError: (err) => {
+        // The store lost the watch: every API watcher must relist, as after a compaction.
+        console.error(`watch cache: store watch failed: ${err.message}`);
+        for (const set of this.watchers.values()) set.clear();
+      },
+    });
+  }
+
+  stop(): void {
+    this.storeWatcher?.stop();
+    this.storeWatcher = undefined;
+  }
+
+  /** The newest revision the cache has seen. */
+  get revision(): number {
+    return this.latest;
+  }
+
+  /** Resolves when the cache has seen `rev` (or immediately if it has). */
+  waitFor(rev: number, timeoutMs = 3000): Promise<boolean> {
+    if (this.latest >= rev) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const w = { rev, resolve: () => resolve(true) };
+      this.waiters.push(w);
+      setTimeout(() => {
+        const i = this.waiters.indexOf(w);
+        if (i >= 0) {
+          this.waiters.splice(i, 1);
+          resolve(false);
+        }
+      }, timeoutMs).unref();
+    });
+  }
+
+  private ingest(evs: WatchEvent[]): void {
+    for (const ev of evs) {
+      let object: KObject;
+      let prevObject: KObject | undefined;
+      try {
+        object = decodeStored(ev.kv.value, ev.kv.modRevision);
+        if (ev.prev) prevObject = decodeStored(ev.prev.value, ev.prev.modRevision);
+      } catch {
+        continue; // a value that is not JSON was never written by the API server
+      }
+      const ce: CachedEvent = {
+        type: ev.type === 'create' ? 'ADDED' : ev.type === 'update' ? 'MODIFIED' : 'DELETED',
+        key: ev.kv.key,
+        revision: ev.kv.modRevision,
+        object,
+        ...(prevObject ? { prevObject } : {}),
+      };
+      this.ring.push(ce);
+      if (this.ring.length > this.capacity) {
+        const drop = this.ring.length - this.capacity;
+        const dropped = this.ring.splice(0, drop);
+        this.coveredFrom = dropped[dropped.length - 1]!.revision;
+      }
+      this.latest = Math.max(this.latest, ce.revision);
+      this.dispatch(ce);
+    }
+    if (this.waiters.length) {
+      for (let i = this.waiters.length - 1; i >= 0; i--) {
+        const w = this.waiters[i]!;
+        if (w.rev <= this.latest) {
+          this.waiters.splice(i, 1);
+          w.resolve();
+        }
+      }
+    }
+  }
+
+  private dispatch(ev: CachedEvent): void {
+    // Watchers register under a resource prefix (`/registry/core/pods/`), possibly narrowed
+    // by namespace; walk the prefix chain of the key once.
+    const k = ev.key;
+    let idx = 0;
+    for (;;) {
+      idx = k.indexOf('/', idx + 1);
+      if (idx < 0) break;
+      const set = this.watchers.get(k.slice(0, idx + 1));
+      if (set) {
+        for (const w of set) {
+          if (ev.revision > w.afterRevision) {
+            try {
+              w.onEvent(ev);
+            } catch (err) {
+              console.error(`watch cache: watcher failed: ${(err as Error).message}`);
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * Registers a watcher. Events after `afterRevision` still in the ring are replayed
+   * first; an `afterRevision` older than the ring → 410 Expired (the client relists).
+   */
+  add(w: CacheWatcher): () => void {
+    if (w.afterRevision < this.coveredFrom) {
+      throw gone(`too old resource version: ${w.afterRevision} (${this.coveredFrom + 1})`);
+    }
+    for (const ev of this.ring) {
+      if (ev.revision > w.afterRevision && ev.key.startsWith(w.prefix)) w.onEvent(ev);
+    }
+    let set = this.watchers.get(w.prefix);
+    if (!set) this.watchers.set(w.prefix, (set = new Set()));
+    set.add(w);
+    // After replay, live dispatch must only deliver newer events.
+    w.afterRevision = Math.max(w.afterRevision, this.latest);
+    return () => {
+      set.delete(w);
+      if (set.size === 0) this.watchers.delete(w.prefix);
+    };
+  }
+
+  /** Number of registered watchers (for metrics). */
+  watcherCount(): number {
+    let n = 0;
+    for (const s of this.watchers.values()) n += s.size;
+    return n;
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * The `skiff` command line. `skiff up` runs a whole cluster in the foreground,
+ * writes a kubeconfig into the data dir and merges a `skiff` context into the
+ * user's kubeconfig; Ctrl-C stops it cleanly.
+ */
+import { Command, Option } from 'commander';
+import { join } from 'node:path';
+import { homedir } from 'node:os';
+import { startCluster, DEFAULT_NETWORK } from './cluster.js';
+import { writeKubeconfig, userKubeconfigPath } from './kubeconfig.js';
+
+function line(msg: string): void {
+  process.stdout.write(`skiff: ${msg}\n`);
+}
+
+/** Runs the CLI with `argv` (as `process.argv`). */
+export async function main(argv: string[]): Promise<void> {
+  const program = new Command();
+  program.name('skiff').description('A Kubernetes-compatible cluster for learning and testing Services and DaemonSets');
+  program
+    .command('up')
+    .description('start a cluster in the foreground')
+    .option('--data-dir <dir>', 'where the cluster keeps its state', process.env.SKIFF_DATA_DIR ?? join(homedir(), '.skiff'))
+    .addOption(new Option('--store <kind>', 'state store: memory, sqlite or sqlite:///path.db').default('sqlite'))
+    .option('--host <ip>', 'address the API server binds', '127.0.0.1')
+    .option('--port <port>', 'API server port (0 = any free port)', (v) => Number(v), 6443)
+    .option('--kubeconfig <path>', 'merge the skiff context into this kubeconfig instead of $KUBECONFIG or ~/.kube/config')
+    .option('--no-kubeconfig-merge', 'only write <data-dir>/kubeconfig, leave the user kubeconfig alone')
+    .option('--service-cluster-ip-range <cidr>', 'ClusterIP range', DEFAULT_NETWORK.serviceClusterIPRange)
+    .option('--service-node-port-range <range>', 'NodePort range', DEFAULT_NETWORK.serviceNodePortRange)
+    .action(async (o: { dataDir: string; store: string; host: string; port: number; kubeconfig?: string; kubeconfigMerge: boolean; serviceClusterIpRange: string; serviceNodePortRange: string }) => {
+      const t0 = Date.now();
+      line(`data dir ${o.dataDir}`);
+      const cluster = await startCluster({
+        dataDir: o.dataDir,
+        store: o.store,
+        host: o.host,
+        port: o.port,
+        serviceClusterIPRange: o.serviceClusterIpRange,
+        serviceNodePortRange: o.serviceNodePortRange,
+        log: line,
+      });
+      const own = join(o.dataDir, 'kubeconfig');
+      writeKubeconfig(own, { name: 'skiff', server: cluster.url });
+      line(`kubeconfig written to ${own}`);
+      if (o.kubeconfigMerge) {
+        const target = o.kubeconfig ?? userKubeconfigPath();
+        writeKubeconfig(target, { name: 'skiff', server: cluster.url });
+        line(`context "skiff" merged into ${target} (now current)`);
+      }
+      line(`ready in ${Date.now() - t0} ms — try: kubectl get nodes,svc -A   (Ctrl-C to stop)`);
+      let stopping = false;
+      const stop = async (sig: string): Promise<void> => {
+        if (stopping) return;
+        stopping = true;
+        line(`${sig}: stopping`);
+        await cluster.stop();
+        line('stopped');
+        process.exit(0);
+      };
+      process.on('SIGINT', () => void stop('SIGINT'));
+      process.on('SIGTERM', () => void stop('SIGTERM'));
+    });
+  await program.parseAsync(argv);
+}
+
+// Run directly (`node --import tsx src/cli/main.ts up`) as well as through bin/skiff.js.
+if (process.argv[1] && /cli[/\\]main\.(ts|js)$/.test(process.argv[1])) {
+  main(process.argv).catch((err: unknown) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  });
+}

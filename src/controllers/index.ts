@@ -1,0 +1,6 @@
+/**
+ * Controllers: each reconciles keys from a work queue against informer caches
+ * and meets the rest of skiff only through the API (`../client/`). May import
+ * `../api/` and `../client/`, never apiserver, store, node, proxy or dns.
+ */
+export { NamespaceController } from './namespace/controller.js';

@@ -1,0 +1,213 @@
+/**
+ * The in-memory store: for tests and simulations. Current values live in a map
+ * plus a sorted key array; history is a log with one event per revision, which
+ * serves watches from a past revision and lists at an older revision (by undoing
+ * the newer events). Auto-compaction keeps the last `retainRevisions` revisions so
+ * memory stays bounded however long the process runs.
+ */
+import { DEFAULT_FUTURE_REVISION_TIMEOUT_MS, DEFAULT_RETAIN_REVISIONS } from './defaults.js';
+import { StoreError } from './errors.js';
+import type { KeyValue, ListOptions, ListResult, Store, WatchEvent, WatchOptions, Watcher } from './types.js';
+import { WatchHub } from './watch-hub.js';
+
+/** Tuning for `MemoryStore`. */
+export interface MemoryStoreOptions {
+  /** Revisions of history kept by auto-compaction; 0 turns it off. Default 10,000. */
+  retainRevisions?: number;
+  /** How long a list at a future revision waits before `Timeout`. Default 3,000 ms. */
+  futureRevisionTimeoutMs?: number;
+}
+
+/**
+ * A `Store` held in process memory; everything is lost on exit. Returned
+ * `KeyValue`s and events are frozen and shared: treat them as read-only.
+ *
+ * @example
+ * const store = new MemoryStore({ retainRevisions: 1000 });
+ * const rev = await store.create('/registry/core/services/default/web', '{}');
+ * await store.update('/registry/core/services/default/web', '{"a":1}', rev);
+ */
+export class MemoryStore implements Store {
+  readonly kind = 'memory';
+  readonly #retain: number;
+  readonly #futureTimeoutMs: number;
+  readonly #current = new Map<string, KeyValue>();
+  /** All current keys, sorted. */
+  readonly #keys: string[] = [];
+  /** History: `#log[i]` is the event of revision `#compacted + 1 + i`. */
+  #log: WatchEvent[] = [];
+  #revision = 0;
+  #compacted = 0;
+  #closed = false;
+  readonly #hub = new WatchHub(0);
+
+  constructor(opts: MemoryStoreOptions = {}) {
+    this.#retain = opts.retainRevisions ?? DEFAULT_RETAIN_REVISIONS;
+    this.#futureTimeoutMs = opts.futureRevisionTimeoutMs ?? DEFAULT_FUTURE_REVISION_TIMEOUT_MS;
+  }
+
+  async currentRevision(): Promise<number> {
+    this.#checkOpen();
+    return this.#revision;
+  }
+
+  async compactedRevision(): Promise<number> {
+    this.#checkOpen();
+    return this.#compacted;
+  }
+
+  async create(key: string, value: string): Promise<number> {
+    this.#checkOpen();
+    if (this.#current.has(key)) throw StoreError.keyExists(key);
+    const rev = this.#revision + 1;
+    const kv: KeyValue = Object.freeze({ key, value, createRevision: rev, modRevision: rev });
+    this.#keys.splice(firstIndex(this.#keys, (k) => k < key), 0, key);
+    this.#commit(Object.freeze({ type: 'create', kv }));
+    return rev;
+  }
+
+  async get(key: string): Promise<KeyValue | undefined> {
+    this.#checkOpen();
+    return this.#current.get(key);
+  }
+
+  async update(key: string, value: string, expectedRevision: number): Promise<number> {
+    this.#checkOpen();
+    const prev = this.#current.get(key);
+    if (!prev) throw StoreError.keyNotFound(key);
+    if (prev.modRevision !== expectedRevision) throw StoreError.staleRevision(key);
+    const rev = this.#revision + 1;
+    const kv: KeyValue = Object.freeze({ key, value, createRevision: prev.createRevision, modRevision: rev });
+    this.#commit(Object.freeze({ type: 'update', kv, prev }));
+    return rev;
+  }
+
+  async delete(key: string, expectedRevision?: number): Promise<KeyValue> {
+    this.#checkOpen();
+    const prev = this.#current.get(key);
+    if (!prev) throw StoreError.keyNotFound(key);
+    if (expectedRevision !== undefined && prev.modRevision !== expectedRevision) throw StoreError.staleRevision(key);
+    const rev = this.#revision + 1;
+    const kv: KeyValue = Object.freeze({ key, value: prev.value, createRevision: prev.createRevision, modRevision: rev });
+    this.#keys.splice(firstIndex(this.#keys, (k) => k < key), 1);
+    this.#commit(Object.freeze({ type: 'delete', kv, prev }));
+    return kv;
+  }
+
+  async list(prefix: string, opts: ListOptions = {}): Promise<ListResult> {
+    this.#checkOpen();
+    const wanted = opts.revision ?? 0;
+    if (wanted > this.#revision && !(await this.#hub.waitFor(wanted, this.#futureTimeoutMs))) {
+      this.#checkOpen();
+      throw StoreError.futureRevision(wanted, this.#revision);
+    }
+    this.#checkOpen();
+    const revision = wanted > 0 ? wanted : this.#revision;
+    if (revision < this.#compacted) throw StoreError.compacted(revision, this.#compacted);
+    const limit = opts.limit && opts.limit > 0 ? opts.limit : Infinity;
+    const startAfter = opts.startAfter;
+
+    let keys: string[];
+    let lookup: (k: string) => KeyValue;
+    if (revision === this.#revision) {
+      const [lo, hi] = this.#range(prefix, startAfter);
+      keys = this.#keys.slice(lo, hi);
+      lookup = (k) => this.#current.get(k) as KeyValue;
+    } else {
+      const snapshot = this.#snapshot(prefix, revision);
+      keys = [...snapshot.keys()].sort();
+      if (startAfter !== undefined) keys = keys.slice(firstIndex(keys, (k) => k <= startAfter));
+      lookup = (k) => snapshot.get(k) as KeyValue;
+    }
+    const page = keys.length > limit ? keys.slice(0, limit) : keys;
+    const items = page.map(lookup);
+    const remaining = keys.length - page.length;
+    return remaining > 0 ? { items, revision, more: true, remaining } : { items, revision, more: false };
+  }
+
+  async count(prefix: string): Promise<number> {
+    this.#checkOpen();
+    const [lo, hi] = this.#range(prefix, undefined);
+    return hi - lo;
+  }
+
+  watch(prefix: string, opts: WatchOptions): Watcher {
+    this.#checkOpen();
+    if (opts.afterRevision < this.#compacted) throw StoreError.compacted(opts.afterRevision, this.#compacted);
+    const from = Math.max(0, opts.afterRevision - this.#compacted);
+    const backlog = from < this.#log.length ? this.#log.slice(from).filter((ev) => ev.kv.key.startsWith(prefix)) : [];
+    return this.#hub.subscribe(prefix, backlog, opts);
+  }
+
+  async compact(revision: number): Promise<void> {
+    this.#checkOpen();
+    if (revision > this.#revision) throw StoreError.compactFuture(revision, this.#revision);
+    this.#compactTo(revision);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#hub.closeAll(StoreError.closed(this.kind));
+  }
+
+  #checkOpen(): void {
+    if (this.#closed) throw StoreError.closed(this.kind);
+  }
+
+  #commit(ev: WatchEvent): void {
+    this.#revision = ev.kv.modRevision;
+    if (ev.type === 'delete') this.#current.delete(ev.kv.key);
+    else this.#current.set(ev.kv.key, ev.kv);
+    this.#log.push(ev);
+    this.#hub.publish([ev]);
+    // Compact in slices of a tenth of the retained window so trimming the log costs O(1) per write on average.
+    if (this.#retain > 0 && this.#revision - this.#compacted > this.#retain + Math.ceil(this.#retain / 10)) {
+      this.#compactTo(this.#revision - this.#retain);
+    }
+  }
+
+  #compactTo(revision: number): void {
+    if (revision <= this.#compacted) return;
+    this.#log = this.#log.slice(revision - this.#compacted);
+    this.#compacted = revision;
+  }
+
+  /** Index range `[lo, hi)` of current keys with `prefix`, after `startAfter`. */
+  #range(prefix: string, startAfter: string | undefined): [number, number] {
+    let lo = firstIndex(this.#keys, (k) => k < prefix);
+    if (startAfter !== undefined) lo = Math.max(lo, firstIndex(this.#keys, (k) => k <= startAfter));
+    // Keys with the prefix form one contiguous run right after the keys below it.
+    const hi = firstIndex(this.#keys, (k) => k < prefix || k.startsWith(prefix));
+    return [lo, Math.max(lo, hi)];
+  }
+
+  /** The keys with `prefix` as they were at `revision`, by undoing newer events. */
+  #snapshot(prefix: string, revision: number): Map<string, KeyValue> {
+    const [lo, hi] = this.#range(prefix, undefined);
+    const snapshot = new Map<string, KeyValue>();
+    for (let i = lo; i < hi; i++) {
+      const k = this.#keys[i] as string;
+      snapshot.set(k, this.#current.get(k) as KeyValue);
+    }
+    for (let i = this.#log.length - 1; i >= revision - this.#compacted; i--) {
+      const ev = this.#log[i] as WatchEvent;
+      if (!ev.kv.key.startsWith(prefix)) continue;
+      if (ev.type === 'create' || !ev.prev) snapshot.delete(ev.kv.key);
+      else snapshot.set(ev.kv.key, ev.prev);
+    }
+    return snapshot;
+  }
+}
+
+/** First index in sorted `arr` where `before` is false (`before` must be true-then-false). */
+function firstIndex(arr: readonly string[], before: (k: string) => boolean): number {
+  let lo = 0;
+  let hi = arr.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (before(arr[mid] as string)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

@@ -1,0 +1,141 @@
+/**
+ * Test harness: starts `skiff up` as a child process on a free port with its own
+ * data dir, kubeconfig and kubectl cache dir, and runs the real kubectl against
+ * it. Every wait is bounded; `stop()` kills the process and removes the dirs.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const ROOT = new URL('../..', import.meta.url).pathname;
+
+/** Path of the kubectl binary, or undefined when none is installed. */
+export function findKubectl(): string | undefined {
+  for (const p of [process.env.KUBECTL, '/usr/bin/kubectl', '/usr/local/bin/kubectl']) if (p && existsSync(p)) return p;
+  const r = spawnSync('sh', ['-c', 'command -v kubectl'], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : undefined;
+}
+
+export interface TestCluster {
+  url: string;
+  port: number;
+  dataDir: string;
+  kubeconfig: string;
+  env: NodeJS.ProcessEnv;
+  proc: ChildProcess;
+  /** Output lines so far (for failure messages). */
+  output: string[];
+  /** Runs kubectl; never throws, resolves with the result. */
+  kubectl(args: string[], opts?: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<KubectlResult>;
+  /** Kills the server with SIGKILL and waits for it to exit. */
+  kill9(): Promise<void>;
+  /** Starts the server again on the same data dir and port. */
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface KubectlResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface StartOptions {
+  store?: string;
+  extraArgs?: string[];
+  timeoutMs?: number;
+}
+
+function launch(dataDir: string, kubeconfig: string, port: number, o: StartOptions, output: string[]): Promise<{ proc: ChildProcess; port: number }> {
+  const args = ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'up', '--data-dir', dataDir, '--port', String(port), '--kubeconfig', kubeconfig, '--store', o.store ?? 'sqlite', ...(o.extraArgs ?? [])];
+  const proc = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, KUBECONFIG: kubeconfig } });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      reject(new Error(`skiff up did not become ready within ${o.timeoutMs ?? 20000} ms; output:\n${output.join('\n')}`));
+    }, o.timeoutMs ?? 20000);
+    let buf = '';
+    const onData = (d: Buffer): void => {
+      buf += d.toString();
+      let i;
+      while ((i = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, i);
+        buf = buf.slice(i + 1);
+        output.push(line);
+        const m = /listening on http:\/\/[\d.]+:(\d+)/.exec(line);
+        if (m) port = Number(m[1]);
+        if (line.includes('ready in') && line.includes('kubectl')) {
+          clearTimeout(timer);
+          resolve({ proc, port });
+        }
+      }
+    };
+    proc.stdout!.on('data', onData);
+    proc.stderr!.on('data', (d: Buffer) => output.push(...d.toString().split('\n').filter(Boolean)));
+    proc.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`skiff up exited with ${code}; output:\n${output.join('\n')}`));
+    });
+  });
+}
+
+/** Starts a cluster; call `stop()` in an `after` hook. */
+export async function startTestCluster(o: StartOptions = {}): Promise<TestCluster> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'skiff-test-'));
+  const kubeconfig = join(dataDir, 'user-kubeconfig');
+  const cacheDir = join(dataDir, 'kubecache');
+  const output: string[] = [];
+  let { proc, port } = await launch(dataDir, kubeconfig, 0, o, output);
+  const env: NodeJS.ProcessEnv = { ...process.env, KUBECONFIG: kubeconfig, KUBECACHEDIR: cacheDir, HOME: dataDir };
+  const kubectlPath = findKubectl() ?? 'kubectl';
+  const c: TestCluster = {
+    get url() {
+      return `http://127.0.0.1:${port}`;
+    },
+    get port() {
+      return port;
+    },
+    dataDir,
+    kubeconfig,
+    env,
+    get proc() {
+      return proc;
+    },
+    output,
+    kubectl(args, ko = {}) {
+      return new Promise((resolve) => {
+        const child = spawn(kubectlPath, args, { env: { ...env, ...ko.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+        const timer = setTimeout(() => child.kill('SIGKILL'), ko.timeoutMs ?? 20000);
+        child.on('close', (code) => {
+          clearTimeout(timer);
+          resolve({ code: code ?? -1, stdout, stderr });
+        });
+        child.stdin.end(ko.input ?? '');
+      });
+    },
+    async kill9() {
+      const exited = new Promise((r) => proc.once('exit', r));
+      proc.kill('SIGKILL');
+      await exited;
+    },
+    async restart() {
+      ({ proc, port } = await launch(dataDir, kubeconfig, port, o, output));
+    },
+    async stop() {
+      if (proc.exitCode === null && proc.signalCode === null) {
+        const exited = new Promise((r) => proc.once('exit', r));
+        proc.kill('SIGTERM');
+        const t = setTimeout(() => proc.kill('SIGKILL'), 5000);
+        await exited;
+        clearTimeout(t);
+      }
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  return c;
+}
