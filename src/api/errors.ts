@@ -187,6 +187,12 @@ export function internalError(err: unknown): ApiError {
  * numbers and booleans printed plainly, other values as JSON.
  */
 export function formatBadValue(v: unknown): string {
+  // Values that carry their Go rendering (`map[string]string{"app":"x"}`, `[]string{"None"}`) print it.
+  if (v !== null && typeof v === 'object') {
+    const go = (v as Record<symbol, unknown>)[Symbol.for('skiff.goSyntax')];
+    if (typeof go === 'string') return go;
+    if (go && typeof go === 'object' && typeof (go as { text?: unknown }).text === 'string') return (go as { text: string }).text;
+  }
   if (typeof v === 'string') return JSON.stringify(v);
   if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
   if (v === null || v === undefined) return 'null';
@@ -203,7 +209,7 @@ export function fieldErrorBody(e: FieldError): string {
     case 'FieldValueTooLong':
       return `Too long${e.detail ? `: ${e.detail}` : ''}`;
     case 'FieldValueTooMany':
-      return `Too many${e.detail ? `: ${e.detail}` : ''}`;
+      return `Too many${e.badValue !== undefined ? `: ${formatBadValue(e.badValue)}` : ''}${e.detail ? `: ${e.detail}` : ''}`;
     case 'InternalError':
       return `Internal error${e.detail ? `: ${e.detail}` : ''}`;
     case 'FieldValueNotFound':
@@ -231,10 +237,12 @@ export function fieldErrorMessage(e: FieldError): string {
  * (several causes are joined as `[a, b]`).
  */
 export function invalid(kind: string, name: string, errors: FieldError[], group = ''): ApiError {
-  const msgs = errors.map(fieldErrorMessage);
+  // Upstream drops repeated identical messages from the aggregate.
+  const msgs = [...new Set(errors.map(fieldErrorMessage))];
   const joined = msgs.length === 1 ? msgs[0] : `[${msgs.join(', ')}]`;
   const qualifiedKind = group ? `${kind}.${group}` : kind;
-  return new ApiError('Invalid', `${qualifiedKind} "${name}" is invalid: ${joined}`, {
+  const message = msgs.length === 0 ? `${qualifiedKind} "${name}" is invalid` : `${qualifiedKind} "${name}" is invalid: ${joined}`;
+  return new ApiError('Invalid', message, {
     name,
     ...(group ? { group } : {}),
     kind,
@@ -250,6 +258,8 @@ export const field = {
   duplicate: (path: string, value: unknown): FieldError => ({ type: 'FieldValueDuplicate', field: path, badValue: value }),
   notFound: (path: string, value: unknown): FieldError => ({ type: 'FieldValueNotFound', field: path, badValue: value }),
   tooLong: (path: string, _value: unknown, max: number): FieldError => ({ type: 'FieldValueTooLong', field: path, detail: `may not be more than ${max} bytes` }),
+  /** `Too many: 1001: must have at most 1000 items` */
+  tooMany: (path: string, actual: number, max: number): FieldError => ({ type: 'FieldValueTooMany', field: path, badValue: actual, detail: `must have at most ${max} items` }),
   /** `Unsupported value: "Foo": supported values: "A", "B"` */
   notSupported: (path: string, value: unknown, supported: readonly string[]): FieldError => ({
     type: 'FieldValueNotSupported',

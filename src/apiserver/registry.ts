@@ -13,7 +13,7 @@ import { ApiError, alreadyExists, badRequest, conflict, gone, isReason, notFound
 import type { ResourceInfo } from '../api/resources.js';
 import { groupVersion, findResource } from '../api/resources.js';
 import { updateManagedFields, patchMetaFor } from '../api/patch/index.js';
-import type { JsonObject } from '../api/patch/json.js';
+import { deepEqual, type JsonObject } from '../api/patch/json.js';
 import { WatchCache, decodeStored, type CachedEvent, type KObject } from './watch-cache.js';
 
 /** Per-request context handed to strategies. */
@@ -106,8 +106,9 @@ function clone<T>(v: T): T {
   return structuredClone(v);
 }
 
+/** Deep equality that ignores key order and treats absent and undefined alike. */
 function sameJSON(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
+  return deepEqual(JSON.parse(JSON.stringify(a ?? null)), JSON.parse(JSON.stringify(b ?? null)));
 }
 
 /** Encodes a continue token like upstream (`{"v":"meta.k8s.io/v1","rv":N,"start":"key\u0000"}`, base64). */
@@ -243,13 +244,19 @@ export class Registry {
     obj.kind = info.kind;
     s.prepareForCreate?.(obj, ctx);
     s.defaults?.(obj);
-    const errs = s.validate?.(obj) ?? [];
-    if (!meta.name) errs.unshift({ type: 'FieldValueRequired', field: 'metadata.name', detail: 'name or generateName is required' });
-    if (errs.length) throw invalid(info.kind, meta.name ?? '', errs, info.group);
-    this.stampManagedFields(info, undefined, obj, ctx);
-    const key = this.key(info, ns, meta.name!);
-    if (await this.store.get(key)) throw alreadyExists(info.group, info.resource, meta.name!);
+    if (!meta.name) {
+      throw invalid(info.kind, '', [{ type: 'FieldValueRequired', field: 'metadata.name', detail: 'name or generateName is required' }], info.group);
+    }
+    const key = this.key(info, ns, meta.name);
+    if (await this.store.get(key)) throw alreadyExists(info.group, info.resource, meta.name);
+    // Allocation (IPs, ports) runs before validation, as upstream's BeginCreate does.
     const undo = s.allocateCreate?.(obj, ctx);
+    const errs = s.validate?.(obj) ?? [];
+    if (errs.length) {
+      undo?.();
+      throw invalid(info.kind, meta.name, errs, info.group);
+    }
+    this.stampManagedFields(info, undefined, obj, ctx);
     if (ctx.dryRun) {
       undo?.();
       return obj;
@@ -343,14 +350,20 @@ export class Registry {
         throw invalid(info.kind, name, [{ type: 'FieldValueForbidden', field: 'metadata.finalizers', detail: `no new finalizers can be added if the object is being deleted, found new finalizers []string{${added.map((f) => JSON.stringify(f)).join(', ')}}` }], info.group);
       }
     }
+    const undo = ctx.subresource === 'status' ? undefined : s.allocateUpdate?.(obj, old, ctx);
     const errs = s.validateUpdate?.(obj, old) ?? [];
-    if (errs.length) throw invalid(info.kind, name, errs, info.group);
+    if (errs.length) {
+      undo?.();
+      throw invalid(info.kind, name, errs, info.group);
+    }
     // An update that changes nothing is not written (no new resourceVersion), as upstream.
     const oldCmp = { ...old, metadata: { ...old.metadata, resourceVersion: undefined, managedFields: undefined } };
     const newCmp = { ...obj, metadata: { ...obj.metadata, resourceVersion: undefined, managedFields: undefined } };
-    if (sameJSON(oldCmp, newCmp)) return old;
+    if (sameJSON(oldCmp, newCmp)) {
+      undo?.();
+      return old;
+    }
     this.stampManagedFields(info, old, obj, ctx);
-    const undo = ctx.subresource === 'status' ? undefined : s.allocateUpdate?.(obj, old, ctx);
     if (ctx.dryRun) {
       undo?.();
       obj.metadata!.resourceVersion = old.metadata!.resourceVersion;

@@ -9,7 +9,7 @@ import { RESOURCES, findResource, groupVersion, type ResourceInfo } from '../api
 import { invalid } from '../api/errors.js';
 import { applyDefaults } from '../api/defaults/index.js';
 import { validateCreate, validateUpdate } from '../api/validation/index.js';
-import { ServiceAllocations } from './allocators/index.js';
+import { ServiceAllocations, prepareServiceCreate, prepareServiceUpdate } from './allocators/index.js';
 import type { Registry, Strategy } from './registry.js';
 import type { KObject } from './watch-cache.js';
 
@@ -81,7 +81,14 @@ export async function installStrategies(registry: Registry, net: ClusterNetworkC
     },
     services: {
       hasStatus: true,
-      ...resetStatus(() => ({ loadBalancer: {} })),
+      prepareForCreate(obj) {
+        obj.status = { loadBalancer: {} };
+        prepareServiceCreate(obj as never);
+      },
+      prepareForUpdate(obj, old) {
+        // Keeps allocated values a PUT omitted (kubectl replace) and drops fields the new type no longer uses.
+        prepareServiceUpdate(obj as never, old as never);
+      },
       allocateCreate(obj, ctx) {
         const r = allocations.allocateCreate(obj as never, { dryRun: ctx.dryRun });
         if (r.errors.length) throw invalid('Service', obj.metadata?.name ?? '', r.errors);

@@ -7,6 +7,7 @@
  */
 import { DEFAULT_FUTURE_REVISION_TIMEOUT_MS, DEFAULT_RETAIN_REVISIONS } from './defaults.js';
 import { StoreError } from './errors.js';
+import { firstIndex, KeyIndex } from './key-index.js';
 import type { KeyValue, ListOptions, ListResult, Store, WatchEvent, WatchOptions, Watcher } from './types.js';
 import { WatchHub } from './watch-hub.js';
 
@@ -31,9 +32,7 @@ export class MemoryStore implements Store {
   readonly kind = 'memory';
   readonly #retain: number;
   readonly #futureTimeoutMs: number;
-  readonly #current = new Map<string, KeyValue>();
-  /** All current keys, sorted. */
-  readonly #keys: string[] = [];
+  readonly #current = new KeyIndex();
   /** History: `#log[i]` is the event of revision `#compacted + 1 + i`. */
   #log: WatchEvent[] = [];
   #revision = 0;
@@ -58,10 +57,9 @@ export class MemoryStore implements Store {
 
   async create(key: string, value: string): Promise<number> {
     this.#checkOpen();
-    if (this.#current.has(key)) throw StoreError.keyExists(key);
+    if (this.#current.get(key)) throw StoreError.keyExists(key);
     const rev = this.#revision + 1;
     const kv: KeyValue = Object.freeze({ key, value, createRevision: rev, modRevision: rev });
-    this.#keys.splice(firstIndex(this.#keys, (k) => k < key), 0, key);
     this.#commit(Object.freeze({ type: 'create', kv }));
     return rev;
   }
@@ -89,7 +87,6 @@ export class MemoryStore implements Store {
     if (expectedRevision !== undefined && prev.modRevision !== expectedRevision) throw StoreError.staleRevision(key);
     const rev = this.#revision + 1;
     const kv: KeyValue = Object.freeze({ key, value: prev.value, createRevision: prev.createRevision, modRevision: rev });
-    this.#keys.splice(firstIndex(this.#keys, (k) => k < key), 1);
     this.#commit(Object.freeze({ type: 'delete', kv, prev }));
     return kv;
   }
@@ -107,28 +104,22 @@ export class MemoryStore implements Store {
     const limit = opts.limit && opts.limit > 0 ? opts.limit : Infinity;
     const startAfter = opts.startAfter;
 
-    let keys: string[];
-    let lookup: (k: string) => KeyValue;
     if (revision === this.#revision) {
-      const [lo, hi] = this.#range(prefix, startAfter);
-      keys = this.#keys.slice(lo, hi);
-      lookup = (k) => this.#current.get(k) as KeyValue;
-    } else {
-      const snapshot = this.#snapshot(prefix, revision);
-      keys = [...snapshot.keys()].sort();
-      if (startAfter !== undefined) keys = keys.slice(firstIndex(keys, (k) => k <= startAfter));
-      lookup = (k) => snapshot.get(k) as KeyValue;
+      const { items, remaining } = this.#current.page(prefix, startAfter, limit);
+      return remaining > 0 ? { items, revision, more: true, remaining } : { items, revision, more: false };
     }
+    const snapshot = this.#snapshot(prefix, revision);
+    let keys = [...snapshot.keys()].sort();
+    if (startAfter !== undefined) keys = keys.slice(firstIndex(keys, (k) => k <= startAfter));
     const page = keys.length > limit ? keys.slice(0, limit) : keys;
-    const items = page.map(lookup);
+    const items = page.map((k) => snapshot.get(k) as KeyValue);
     const remaining = keys.length - page.length;
     return remaining > 0 ? { items, revision, more: true, remaining } : { items, revision, more: false };
   }
 
   async count(prefix: string): Promise<number> {
     this.#checkOpen();
-    const [lo, hi] = this.#range(prefix, undefined);
-    return hi - lo;
+    return this.#current.count(prefix);
   }
 
   watch(prefix: string, opts: WatchOptions): Watcher {
@@ -158,7 +149,7 @@ export class MemoryStore implements Store {
   #commit(ev: WatchEvent): void {
     this.#revision = ev.kv.modRevision;
     if (ev.type === 'delete') this.#current.delete(ev.kv.key);
-    else this.#current.set(ev.kv.key, ev.kv);
+    else this.#current.set(ev.kv);
     this.#log.push(ev);
     this.#hub.publish([ev]);
     // Compact in slices of a tenth of the retained window so trimming the log costs O(1) per write on average.
@@ -173,23 +164,10 @@ export class MemoryStore implements Store {
     this.#compacted = revision;
   }
 
-  /** Index range `[lo, hi)` of current keys with `prefix`, after `startAfter`. */
-  #range(prefix: string, startAfter: string | undefined): [number, number] {
-    let lo = firstIndex(this.#keys, (k) => k < prefix);
-    if (startAfter !== undefined) lo = Math.max(lo, firstIndex(this.#keys, (k) => k <= startAfter));
-    // Keys with the prefix form one contiguous run right after the keys below it.
-    const hi = firstIndex(this.#keys, (k) => k < prefix || k.startsWith(prefix));
-    return [lo, Math.max(lo, hi)];
-  }
-
   /** The keys with `prefix` as they were at `revision`, by undoing newer events. */
   #snapshot(prefix: string, revision: number): Map<string, KeyValue> {
-    const [lo, hi] = this.#range(prefix, undefined);
     const snapshot = new Map<string, KeyValue>();
-    for (let i = lo; i < hi; i++) {
-      const k = this.#keys[i] as string;
-      snapshot.set(k, this.#current.get(k) as KeyValue);
-    }
+    for (const k of this.#current.keys(prefix)) snapshot.set(k, this.#current.get(k) as KeyValue);
     for (let i = this.#log.length - 1; i >= revision - this.#compacted; i--) {
       const ev = this.#log[i] as WatchEvent;
       if (!ev.kv.key.startsWith(prefix)) continue;
@@ -198,16 +176,4 @@ export class MemoryStore implements Store {
     }
     return snapshot;
   }
-}
-
-/** First index in sorted `arr` where `before` is false (`before` must be true-then-false). */
-function firstIndex(arr: readonly string[], before: (k: string) => boolean): number {
-  let lo = 0;
-  let hi = arr.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (before(arr[mid] as string)) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }

@@ -99,7 +99,6 @@ test('a Service name must be a DNS-1035 label', () => {
 
 test('changing an allocated ClusterIP to None may not change once set (svc-08)', () => {
   const old = svc('not-hl', { selector: { app: 'hl' }, ports: [{ port: 80 }], clusterIP: '127.96.0.5', clusterIPs: ['127.96.0.5'] });
-  old.metadata!.resourceVersion = '1';
   const next = structuredClone(old);
   next.spec!.clusterIP = 'None';
   next.spec!.clusterIPs = ['None'];

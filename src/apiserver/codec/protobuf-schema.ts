@@ -15,8 +15,7 @@
  * - `[]T`: repeated; `{T}`: `map<string, T>` (repeated entries `{1: key, 2: value}`);
  * - jsonName `...`: an embedded struct whose fields are inlined into the parent JSON.
  * Special messages decoded by hand in protobuf.ts: `meta.Time`, `meta.MicroTime`,
- * `meta.Duration`, `meta.FieldsV1`, `intstr.IntOrString`, `resource.Quantity`,
- * `runtime.RawExtension`.
+ * `meta.FieldsV1`, `intstr.IntOrString` and `resource.Quantity`.
  */
 
 /** `apiVersion/Kind` → root message name. */
