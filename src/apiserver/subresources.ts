@@ -141,7 +141,7 @@ const finalize: Handler = async (c) => {
     const cur = ns!;
     (cur.spec as Record<string, unknown>) = { ...(cur.spec as object), finalizers: ((input.spec as { finalizers?: string[] } | undefined)?.finalizers ?? []) };
     return cur;
-  });
+  }, { subresource: 'finalize' });
   sendJSON(c.res, 200, object);
 };
 

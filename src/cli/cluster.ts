@@ -4,6 +4,7 @@
  * the tests both start clusters through `startCluster`.
  */
 import { mkdirSync } from 'node:fs';
+import pino from 'pino';
 import { openStore } from '../store/index.js';
 import type { Store } from '../store/types.js';
 import { Registry } from '../apiserver/registry.js';
@@ -22,6 +23,8 @@ export interface ClusterOptions extends Partial<ClusterNetworkConfig> {
   /** 0 picks a free port. Default 6443. */
   port?: number;
   log?: (line: string) => void;
+  /** Structured log level for components (pino), default `warn`. */
+  logLevel?: string;
 }
 
 export interface Cluster {
@@ -68,7 +71,8 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   const transport = new HttpTransport({ server: 'http://skiff.in-process', agent: server.localAgent(), userAgent: 'skiff-controller-manager' });
   const client = new Client(transport);
   const controllers = new AbortController();
-  for (const c of [new NamespaceController(client)]) {
+  const logger = pino({ name: 'skiff', level: opts.logLevel ?? 'warn' }, pino.destination(2));
+  for (const c of [new NamespaceController(client, logger.child({ component: 'namespace-controller' }))]) {
     c.start(controllers.signal).catch((err: unknown) => log(`controller ${c.name} stopped: ${(err as Error).message}`));
   }
   log('controllers: namespace');

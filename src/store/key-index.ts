@@ -4,7 +4,7 @@
  * keeps it beside the log so gets, counts and lists at the current revision never touch
  * SQL (values are the same immutable strings the API server receives, not copies).
  */
-import type { KeyValue } from './types.js';
+import type { KeyValue, WatchEvent } from './types.js';
 
 /**
  * Live keys and their latest `KeyValue`, with prefix ranges in sorted order.
@@ -13,7 +13,7 @@ import type { KeyValue } from './types.js';
  * @example
  * const idx = new KeyIndex();
  * idx.set({ key: '/registry/core/pods/default/a', value: '{}', createRevision: 1, modRevision: 1 });
- * idx.page('/registry/core/pods/', undefined, 10); // { items: [that KeyValue], remaining: 0 }
+ * idx.page('/registry/core/pods/', undefined, 10, []); // { items: [that KeyValue], remaining: 0 }
  */
 export class KeyIndex {
   readonly #values = new Map<string, KeyValue>();
@@ -63,14 +63,46 @@ export class KeyIndex {
 
   /**
    * Up to `limit` values (Infinity = all) with keys starting with `prefix` and strictly after
-   * `startAfter`, sorted by key, and how many more follow.
+   * `startAfter`, sorted by key, and how many more follow — as of the revision before `newer`,
+   * the events since then (oldest first; other prefixes are skipped; [] = now). Costs
+   * O(log n + limit + newer.length), so paging at a fixed revision stays cheap while writes go on.
    */
-  page(prefix: string, startAfter: string | undefined, limit: number): { items: KeyValue[]; remaining: number } {
+  page(prefix: string, startAfter: string | undefined, limit: number, newer: readonly WatchEvent[]): { items: KeyValue[]; remaining: number } {
+    // Each changed key as it was before its oldest newer event (undefined: it did not exist).
+    const before = new Map<string, KeyValue | undefined>();
+    for (const ev of newer) {
+      const k = ev.kv.key;
+      if (before.has(k) || !k.startsWith(prefix) || (startAfter !== undefined && k <= startAfter)) continue;
+      before.set(k, ev.type === 'create' ? undefined : ev.prev);
+    }
     const [lo, hi] = this.#range(prefix, startAfter);
-    const end = Math.min(hi, lo + limit);
-    const items: KeyValue[] = new Array(end - lo);
-    for (let i = lo; i < end; i++) items[i - lo] = this.#values.get(this.#keys[i] as string) as KeyValue;
-    return { items, remaining: hi - end };
+    let total = hi - lo;
+    const revived: string[] = [];
+    for (const [k, kv] of before) {
+      const live = this.#values.has(k);
+      if (live && !kv) total--;
+      if (!live && kv) revived.push(k);
+    }
+    revived.sort();
+    total += revived.length;
+    const items: KeyValue[] = [];
+    let i = lo;
+    let j = 0;
+    while (items.length < limit && (i < hi || j < revived.length)) {
+      const a = i < hi ? (this.#keys[i] as string) : undefined;
+      const b = revived[j];
+      let k: string;
+      if (b === undefined || (a !== undefined && a < b)) {
+        k = a as string;
+        i++;
+      } else {
+        k = b;
+        j++;
+      }
+      const kv = before.has(k) ? before.get(k) : this.#values.get(k);
+      if (kv) items.push(kv);
+    }
+    return { items, remaining: total - items.length };
   }
 
   /** Index range `[lo, hi)` of keys with `prefix`, after `startAfter`. */

@@ -7,7 +7,7 @@
  */
 import { DEFAULT_FUTURE_REVISION_TIMEOUT_MS, DEFAULT_RETAIN_REVISIONS } from './defaults.js';
 import { StoreError } from './errors.js';
-import { firstIndex, KeyIndex } from './key-index.js';
+import { KeyIndex } from './key-index.js';
 import type { KeyValue, ListOptions, ListResult, Store, WatchEvent, WatchOptions, Watcher } from './types.js';
 import { WatchHub } from './watch-hub.js';
 
@@ -102,18 +102,9 @@ export class MemoryStore implements Store {
     const revision = wanted > 0 ? wanted : this.#revision;
     if (revision < this.#compacted) throw StoreError.compacted(revision, this.#compacted);
     const limit = opts.limit && opts.limit > 0 ? opts.limit : Infinity;
-    const startAfter = opts.startAfter;
-
-    if (revision === this.#revision) {
-      const { items, remaining } = this.#current.page(prefix, startAfter, limit);
-      return remaining > 0 ? { items, revision, more: true, remaining } : { items, revision, more: false };
-    }
-    const snapshot = this.#snapshot(prefix, revision);
-    let keys = [...snapshot.keys()].sort();
-    if (startAfter !== undefined) keys = keys.slice(firstIndex(keys, (k) => k <= startAfter));
-    const page = keys.length > limit ? keys.slice(0, limit) : keys;
-    const items = page.map((k) => snapshot.get(k) as KeyValue);
-    const remaining = keys.length - page.length;
+    // The log holds exactly the events after `revision` from this index on ([] at the current revision).
+    const newer = this.#log.slice(revision - this.#compacted);
+    const { items, remaining } = this.#current.page(prefix, opts.startAfter, limit, newer);
     return remaining > 0 ? { items, revision, more: true, remaining } : { items, revision, more: false };
   }
 
@@ -162,18 +153,5 @@ export class MemoryStore implements Store {
     if (revision <= this.#compacted) return;
     this.#log = this.#log.slice(revision - this.#compacted);
     this.#compacted = revision;
-  }
-
-  /** The keys with `prefix` as they were at `revision`, by undoing newer events. */
-  #snapshot(prefix: string, revision: number): Map<string, KeyValue> {
-    const snapshot = new Map<string, KeyValue>();
-    for (const k of this.#current.keys(prefix)) snapshot.set(k, this.#current.get(k) as KeyValue);
-    for (let i = this.#log.length - 1; i >= revision - this.#compacted; i--) {
-      const ev = this.#log[i] as WatchEvent;
-      if (!ev.kv.key.startsWith(prefix)) continue;
-      if (ev.type === 'create' || !ev.prev) snapshot.delete(ev.kv.key);
-      else snapshot.set(ev.kv.key, ev.prev);
-    }
-    return snapshot;
   }
 }

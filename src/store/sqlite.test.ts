@@ -62,3 +62,6 @@ describe('SqliteStore locking', () => {
     await second.close();
   });
 });
+
+// The same contract again with every list at an older revision answered by scanning the log.
+runStoreContract('sqlite (log scans)', async (opts) => SqliteStore.open(freshPath(), { ...opts, maxUndoRevisions: 0 }));

@@ -28,6 +28,11 @@ export interface SqliteStoreOptions {
   futureRevisionTimeoutMs?: number;
   /** `NORMAL` (default) survives process crashes; `FULL` also survives power loss, at a cost per write. */
   synchronous?: 'NORMAL' | 'FULL';
+  /**
+   * A list at most this many revisions old is answered from memory plus the newer log rows;
+   * an older one by a scan of the log. Default 10,000 (0 always scans).
+   */
+  maxUndoRevisions?: number;
 }
 
 const SCHEMA_VERSION = 1;
@@ -73,6 +78,7 @@ export class SqliteStore implements Store {
   readonly #db: Database.Database;
   readonly #retain: number;
   readonly #futureTimeoutMs: number;
+  readonly #maxUndo: number;
   readonly #hub: WatchHub;
   readonly #statements = new Map<string, Database.Statement>();
   readonly #current = new KeyIndex();
@@ -86,6 +92,7 @@ export class SqliteStore implements Store {
     this.path = path;
     this.#retain = opts.retainRevisions ?? DEFAULT_RETAIN_REVISIONS;
     this.#futureTimeoutMs = opts.futureRevisionTimeoutMs ?? DEFAULT_FUTURE_REVISION_TIMEOUT_MS;
+    this.#maxUndo = opts.maxUndoRevisions ?? 10_000;
     if (path !== ':memory:') createPrivateFile(path);
     this.#db = new Database(path, { timeout: 1_000 });
     try {
@@ -193,8 +200,9 @@ export class SqliteStore implements Store {
     this.#checkOpen();
     const revision = wanted > 0 ? wanted : this.#revision;
     if (revision < this.#compacted) throw StoreError.compacted(revision, this.#compacted);
-    if (revision === this.#revision) {
-      const { items, remaining } = this.#current.page(prefix, opts.startAfter, opts.limit && opts.limit > 0 ? opts.limit : Infinity);
+    if (this.#revision - revision <= this.#maxUndo) {
+      const newer = revision === this.#revision ? [] : this.#eventsAfter(revision, prefix);
+      const { items, remaining } = this.#current.page(prefix, opts.startAfter, opts.limit && opts.limit > 0 ? opts.limit : Infinity, newer);
       return remaining > 0 ? { items, revision, more: true, remaining } : { items, revision, more: false };
     }
     const limit = opts.limit && opts.limit > 0 ? opts.limit : -1;
@@ -231,16 +239,7 @@ export class SqliteStore implements Store {
   watch(prefix: string, opts: WatchOptions): Watcher {
     this.#checkOpen();
     if (opts.afterRevision < this.#compacted) throw StoreError.compacted(opts.afterRevision, this.#compacted);
-    let backlog: WatchEvent[] = [];
-    if (opts.afterRevision < this.#revision) {
-      const rows = this.#stmt(
-        `SELECT l.id, l.key, l.created, l.deleted, l.create_revision, l.prev_revision, l.value, p.value
-         FROM log l LEFT JOIN log p ON p.id = l.prev_revision
-         WHERE l.id > ? AND l.key >= ? AND l.key < ? ORDER BY l.id`,
-        true,
-      ).all(opts.afterRevision, prefix, prefixEnd(prefix)) as LogRow[];
-      backlog = rows.map(toEvent);
-    }
+    const backlog = opts.afterRevision < this.#revision ? this.#eventsAfter(opts.afterRevision, prefix) : [];
     // Same synchronous step as the read above: no commit can fall between backlog and live events.
     return this.#hub.subscribe(prefix, backlog, opts);
   }
@@ -286,6 +285,21 @@ export class SqliteStore implements Store {
       this.#statements.set(id, s);
     }
     return s;
+  }
+
+  /**
+   * The events after `revision` under `prefix`, oldest first, read back from the log. The
+   * `+` keeps SQLite on the id range: its cost then follows the revisions asked for (bounded
+   * by retention), not the number of keys under the prefix.
+   */
+  #eventsAfter(revision: number, prefix: string): WatchEvent[] {
+    const rows = this.#stmt(
+      `SELECT l.id, l.key, l.created, l.deleted, l.create_revision, l.prev_revision, l.value, p.value
+       FROM log l LEFT JOIN log p ON p.id = l.prev_revision
+       WHERE l.id > ? AND +l.key >= ? AND +l.key < ? ORDER BY l.id`,
+      true,
+    ).all(revision, prefix, prefixEnd(prefix)) as LogRow[];
+    return rows.map(toEvent);
   }
 
   #insertLog(id: number, key: string, created: number, deleted: number, createRevision: number, prevRevision: number, value: string): void {

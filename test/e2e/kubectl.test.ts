@@ -148,13 +148,20 @@ describe('kubectl against skiff', { skip: kubectlPath ? false : 'kubectl is not 
   });
 
   test('replace and edit (scripted EDITOR) work', async () => {
-    const y = await ok(['get', 'svc', 'x', '-o', 'yaml']);
-    const f = join(c.dataDir, 'x.yaml');
-    writeFileSync(f, y.replace(/resourceVersion: .*\n/, '').replace(/clusterIP: .*\n/, '').replace(/clusterIPs:\n\s+- .*\n/, '').replace('sessionAffinity: None', 'sessionAffinity: ClientIP'));
+    // A replace without resourceVersion, clusterIP(s) or nodePort: the server keeps what it allocated.
+    const live = await json(['get', 'svc', 'x']);
+    delete live.metadata.resourceVersion;
+    delete live.spec.clusterIP;
+    delete live.spec.clusterIPs;
+    delete live.spec.ports[0].nodePort;
+    live.spec.sessionAffinity = 'ClientIP';
+    const f = join(c.dataDir, 'x.json');
+    writeFileSync(f, JSON.stringify(live));
     assert.match(await ok(['replace', '-f', f]), /service\/x replaced/);
     const x = await json(['get', 'svc', 'x']);
     assert.equal(x.spec.sessionAffinity, 'ClientIP');
-    assert.ok(x.spec.clusterIP, 'clusterIP kept on replace');
+    assert.equal(x.spec.clusterIP, live.spec.clusterIP ?? x.spec.clusterIP, 'clusterIP kept on replace');
+    assert.ok(x.spec.clusterIP && x.spec.ports[0].nodePort, 'clusterIP and nodePort kept on replace');
     const editor = join(c.dataDir, 'editor.sh');
     writeFileSync(editor, "#!/bin/sh\nsed -i 's/sessionAffinity: ClientIP/sessionAffinity: None/' \"$1\"\n", { mode: 0o755 });
     const r = await c.kubectl(['edit', 'svc', 'x'], { env: { EDITOR: editor, KUBE_EDITOR: editor } });

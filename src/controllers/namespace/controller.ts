@@ -9,6 +9,7 @@ import { isReason } from '../../api/errors.js';
 import type { Client, KubeObject } from '../../client/client.js';
 import { SharedInformer } from '../../client/informer.js';
 import { WorkQueue, runWorkers, type ReconcileResult } from '../../client/workqueue.js';
+import { silentLogger, type Logger } from '../../client/logger.js';
 
 interface Namespace extends KubeObject {
   spec?: { finalizers?: string[] };
@@ -36,7 +37,10 @@ export class NamespaceController {
   private readonly informer: SharedInformer<Namespace>;
   private readonly queue = new WorkQueue();
 
-  constructor(private readonly client: Client) {
+  constructor(
+    private readonly client: Client,
+    private readonly log: Logger = silentLogger,
+  ) {
     this.informer = new SharedInformer<Namespace>(client.resource<Namespace>('', 'v1', 'namespaces'));
   }
 
@@ -47,7 +51,7 @@ export class NamespaceController {
     this.informer.addEventHandler({ onAdd: enqueue, onUpdate: (_o, n) => enqueue(n) });
     void this.informer.start(signal);
     await this.informer.synced;
-    await runWorkers(this.queue, 2, (key) => this.reconcile(key), signal);
+    await runWorkers(this.queue, 2, (key) => this.reconcile(key), signal, this.log);
   }
 
   /** Deletes the namespace's content; finalizes it when nothing is left. */
