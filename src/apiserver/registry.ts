@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import type { Store } from '../store/types.js';
 import { ApiError, alreadyExists, badRequest, conflict, gone, isReason, notFound, type FieldError, invalid } from '../api/errors.js';
 import type { ResourceInfo } from '../api/resources.js';
+import { fromStorage, storageResource, toStorage } from '../api/conversion.js';
 import { groupVersion, findResource } from '../api/resources.js';
 import { updateManagedFields, patchMetaFor } from '../api/patch/index.js';
 import { deepEqual, type JsonObject } from '../api/patch/json.js';
@@ -156,6 +157,8 @@ export class Registry {
 
   /** Installs the strategy for a storage prefix (shared by all versions of a resource). */
   setStrategy(info: ResourceInfo, s: Strategy): void {
+    // One strategy per storage: the stored version's (events.k8s.io events are validated as core Events).
+    if (storageResource(info) !== info) return;
     this.strategies.set(info.storagePrefix, s);
   }
 
@@ -189,6 +192,8 @@ export class Registry {
    * (core and events.k8s.io events share one store).
    */
   private present(info: ResourceInfo, obj: KObject, shared = false): KObject {
+    const st = storageResource(info);
+    if (st !== info) return fromStorage(info, obj) as KObject;
     const apiVersion = groupVersion(info);
     if (obj.apiVersion === apiVersion && obj.kind === info.kind) return obj;
     if (shared) return { ...obj, apiVersion, kind: info.kind };
@@ -221,7 +226,9 @@ export class Registry {
   async create(info: ResourceInfo, ns: string | undefined, input: KObject, opts: WriteOpts = {}): Promise<KObject> {
     const ctx = this.ctx(opts);
     const s = this.strategy(info);
-    const obj = clone(input);
+    const served = info;
+    const obj = toStorage(served, clone(input)) as KObject;
+    info = storageResource(served);
     obj.metadata ??= {};
     const meta = obj.metadata;
     if (info.namespaced) {
@@ -259,12 +266,12 @@ export class Registry {
     this.stampManagedFields(info, undefined, obj, ctx);
     if (ctx.dryRun) {
       undo?.();
-      return obj;
+      return this.present(served, obj);
     }
     try {
       const rev = await this.store.create(key, this.encode(obj));
       meta.resourceVersion = String(rev);
-      return obj;
+      return this.present(served, obj);
     } catch (err) {
       undo?.();
       if (isReason(err, 'AlreadyExists')) throw alreadyExists(info.group, info.resource, meta.name!);
@@ -296,11 +303,12 @@ export class Registry {
       }
       throw notFound(info.group, info.resource, name);
     }
-    const old = this.present(info, decodeStored(kv.value, kv.modRevision));
+    const st = storageResource(info);
+    const old = this.present(st, decodeStored(kv.value, kv.modRevision));
     const wantRv = input.metadata?.resourceVersion;
     if (wantRv && wantRv !== String(kv.modRevision)) throw conflict(info.group, info.resource, name);
-    const obj = this.mergeForUpdate(info, old, clone(input), ctx);
-    return { object: await this.commitUpdate(info, key, old, obj, kv.modRevision, ctx), created: false };
+    const obj = this.mergeForUpdate(st, old, toStorage(info, clone(input)) as KObject, ctx);
+    return { object: this.present(info, await this.commitUpdate(st, key, old, obj, kv.modRevision, ctx)), created: false };
   }
 
   /** Builds the object to store from a client's new version and the old one (metadata rules, status split). */
@@ -438,16 +446,17 @@ export class Registry {
           throw err;
         }
       }
-      const old = this.present(info, decodeStored(kv.value, kv.modRevision));
+      const st = storageResource(info);
+      const old = this.present(st, decodeStored(kv.value, kv.modRevision));
       if (opts.preconditionRv && opts.preconditionRv !== old.metadata!.resourceVersion) throw conflict(info.group, info.resource, name);
       const ctx = this.ctx(opts);
-      const mutated = await mutate(clone(old));
+      const mutated = await mutate(this.present(info, clone(old)));
       if (mutated.metadata?.resourceVersion && mutated.metadata.resourceVersion !== old.metadata!.resourceVersion) {
         throw conflict(info.group, info.resource, name);
       }
-      const obj = this.mergeForUpdate(info, old, mutated, ctx);
+      const obj = this.mergeForUpdate(st, old, toStorage(info, mutated) as KObject, ctx);
       try {
-        return { object: await this.commitUpdate(info, key, old, obj, kv.modRevision, ctx), created: false };
+        return { object: this.present(info, await this.commitUpdate(st, key, old, obj, kv.modRevision, ctx)), created: false };
       } catch (err) {
         if (isReason(err, 'Conflict') && attempt < 10 && !opts.preconditionRv && !mutated.metadata?.resourceVersion) continue;
         throw err;

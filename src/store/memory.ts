@@ -1,9 +1,9 @@
 /**
- * The in-memory store: for tests and simulations. Current values live in a map
- * plus a sorted key array; history is a log with one event per revision, which
- * serves watches from a past revision and lists at an older revision (by undoing
- * the newer events). Auto-compaction keeps the last `retainRevisions` revisions so
- * memory stays bounded however long the process runs.
+ * The in-memory store: for tests and simulations. Current values live in a `KeyIndex`
+ * (sorted keys); history is a log with one event per revision, which serves watches
+ * from a past revision and lists at an older revision (the index with the newer events
+ * undone). Auto-compaction keeps the last `retainRevisions` revisions so memory stays
+ * bounded however long the process runs.
  */
 import { DEFAULT_FUTURE_REVISION_TIMEOUT_MS, DEFAULT_RETAIN_REVISIONS } from './defaults.js';
 import { StoreError } from './errors.js';
