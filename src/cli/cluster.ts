@@ -13,7 +13,7 @@ import { installStrategies, type ClusterNetworkConfig } from '../apiserver/strat
 import { bootstrapCluster } from '../apiserver/bootstrap.js';
 import { Client } from '../client/client.js';
 import { HttpTransport } from '../client/transport.js';
-import { NamespaceController } from '../controllers/index.js';
+import { NamespaceController, GarbageCollector } from '../controllers/index.js';
 
 export interface ClusterOptions extends Partial<ClusterNetworkConfig> {
   dataDir: string;
@@ -72,10 +72,13 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   const client = new Client(transport);
   const controllers = new AbortController();
   const logger = pino({ name: 'skiff', level: opts.logLevel ?? 'warn' }, pino.destination(2));
-  for (const c of [new NamespaceController(client, logger.child({ component: 'namespace-controller' }))]) {
+  for (const c of [
+    new NamespaceController(client, logger.child({ component: 'namespace-controller' })),
+    new GarbageCollector(client, logger.child({ component: 'garbage-collector' })),
+  ]) {
     c.start(controllers.signal).catch((err: unknown) => log(`controller ${c.name} stopped: ${(err as Error).message}`));
   }
-  log('controllers: namespace');
+  log('controllers: namespace, garbage-collector');
   return {
     server,
     store,

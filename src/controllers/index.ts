@@ -4,3 +4,4 @@
  * `../api/` and `../client/`, never apiserver, store, node, proxy or dns.
  */
 export { NamespaceController } from './namespace/controller.js';
+export { GarbageCollector } from './garbagecollector/index.js';

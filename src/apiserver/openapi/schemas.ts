@@ -7,7 +7,9 @@
  * strategies, list types) comes back from two small tables below.
  */
 
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { dirname, join, posix } from 'node:path';
 import type * as TS from 'typescript';
@@ -425,14 +427,56 @@ function build(): NonNullable<typeof cache> {
  * callers must not mutate them.
  */
 export function componentSchemas(): ReadonlyMap<string, OpenAPISchema> {
-  cache ??= build();
+  cache ??= loadOrBuild();
   return cache.schemas;
 }
 
 /** Timings and size of the schema build (triggers the build if it has not run). */
 export function schemaBuildStats(): SchemaBuildStats {
-  cache ??= build();
+  cache ??= loadOrBuild();
   return cache.stats;
+}
+
+/**
+ * The built schemas are kept in `node_modules/.cache/skiff/`, keyed by the
+ * kubernetes-types version and this module's own text, so a process pays the
+ * TypeScript parse (about a second on a busy machine) once per install, not on
+ * its first write.
+ */
+function cachePath(): string | undefined {
+  try {
+    const require = createRequire(import.meta.url);
+    const pkgPath = require.resolve('kubernetes-types/package.json');
+    const version = (JSON.parse(readFileSync(pkgPath, 'utf8')) as { version: string }).version;
+    const self = createHash('sha256').update(readFileSync(fileURLToPath(import.meta.url))).digest('hex').slice(0, 16);
+    return join(dirname(dirname(pkgPath)), '.cache', 'skiff', `openapi-schemas-${version}-${self}.json`);
+  } catch {
+    return undefined;
+  }
+}
+
+function loadOrBuild(): NonNullable<typeof cache> {
+  const path = cachePath();
+  if (path) {
+    try {
+      const saved = JSON.parse(readFileSync(path, 'utf8')) as { schemas: Array<[string, OpenAPISchema]>; stats: SchemaBuildStats };
+      return { schemas: new Map(saved.schemas), stats: saved.stats };
+    } catch {
+      // not cached yet (or unreadable): build below
+    }
+  }
+  const built = build();
+  if (path) {
+    try {
+      mkdirSync(dirname(path), { recursive: true });
+      const tmp = `${path}.${process.pid}.tmp`;
+      writeFileSync(tmp, JSON.stringify({ schemas: [...built.schemas], stats: built.stats }));
+      renameSync(tmp, path);
+    } catch {
+      // a read-only install just builds each time
+    }
+  }
+  return built;
 }
 
 /** The schema a `$ref` string points to, or undefined. */
