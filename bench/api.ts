@@ -1,13 +1,11 @@
 /**
  * API server benchmark: GET and PUT latency (p50/p99), LIST of 10,000 pods, and
- * creates per second over real HTTP with keep-alive, for the memory store and
- * the SQLite store side by side (the ratio column is SQLite / memory).
+ * creates per second over real HTTP with keep-alive, against `skiff up` running
+ * as its own process (as kubectl sees it), for the memory store and the SQLite
+ * store side by side (the ratio column is SQLite / memory).
  */
 import http from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startCluster } from '../src/cli/cluster.js';
+import { startServerProcess } from './server-process.js';
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
 
@@ -54,8 +52,7 @@ interface Result {
 }
 
 async function runOne(store: string, n: number): Promise<Result> {
-  const dir = mkdtempSync(join(tmpdir(), 'skiff-bench-'));
-  const c = await startCluster({ dataDir: dir, store, port: 0 });
+  const c = await startServerProcess(store);
   const base = c.url;
   const ns = '/api/v1/namespaces/default/pods';
   try {
@@ -86,7 +83,6 @@ async function runOne(store: string, n: number): Promise<Result> {
     return { createsPerSec, getP50: pct(gets, 50), getP99: pct(gets, 99), putP50: pct(puts, 50), putP99: pct(puts, 99), list10k: pct(lists, 50) };
   } finally {
     await c.stop();
-    rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -15,7 +15,7 @@ import { fromStorage, storageResource, toStorage } from '../api/conversion.js';
 import { groupVersion, findResource } from '../api/resources.js';
 import { updateManagedFields, patchMetaFor } from '../api/patch/index.js';
 import { deepEqual, type JsonObject } from '../api/patch/json.js';
-import { WatchCache, decodeStored, type CachedEvent, type KObject } from './watch-cache.js';
+import { WatchCache, decodeStored, withResourceVersion, type CachedEvent, type KObject } from './watch-cache.js';
 
 /** Per-request context handed to strategies. */
 export interface RequestContext {
@@ -64,10 +64,14 @@ export interface ListOptions {
   continueToken?: string;
   resourceVersion?: string;
   resourceVersionMatch?: string;
+  /** Return `rawItems` (stored text with resourceVersion) instead of parsed items when no filter or conversion applies. */
+  raw?: boolean;
 }
 
 export interface ListOutput {
   items: KObject[];
+  /** Set instead of `items` when `raw` was asked for and possible. */
+  rawItems?: string[];
   resourceVersion: string;
   continueToken?: string;
   remainingItemCount?: number;
@@ -79,6 +83,13 @@ export interface DeleteOptions {
   preconditions?: { uid?: string; resourceVersion?: string };
   dryRun?: boolean;
 }
+
+/**
+ * Receives watch events. `get` yields the object in the served version; `raw`,
+ * when given, is the cached event whose `raw` text may be sent as is (its
+ * type equals the event type and no conversion applies).
+ */
+export type WatchSender = (type: 'ADDED' | 'MODIFIED' | 'DELETED', get: () => KObject, raw?: CachedEvent) => void;
 
 /** Options every write accepts. */
 export interface WriteOpts {
@@ -204,17 +215,24 @@ export class Registry {
 
   /** Serializes for storage: no resourceVersion (the store's revision is the source of truth). */
   private encode(obj: KObject): string {
-    const rv = obj.metadata?.resourceVersion;
-    if (obj.metadata) delete obj.metadata.resourceVersion;
-    const s = JSON.stringify(obj);
-    if (obj.metadata && rv !== undefined) obj.metadata.resourceVersion = rv;
-    return s;
+    // apiVersion, kind, metadata first and no resourceVersion: `withResourceVersion` relies on this shape.
+    const { apiVersion, kind, metadata, ...rest } = obj;
+    const { resourceVersion: _rv, ...meta } = metadata ?? {};
+    return JSON.stringify({ apiVersion, kind, metadata: meta, ...rest });
   }
 
   async get(info: ResourceInfo, ns: string | undefined, name: string): Promise<KObject> {
     const kv = await this.store.get(this.key(info, ns, name));
     if (!kv) throw notFound(info.group, info.resource, name);
     return this.present(info, decodeStored(kv.value, kv.modRevision));
+  }
+
+  /** The stored JSON text with its resourceVersion (no parse), or undefined when a version conversion applies. */
+  async getRaw(info: ResourceInfo, ns: string | undefined, name: string): Promise<string | undefined> {
+    if (storageResource(info) !== info) return undefined;
+    const kv = await this.store.get(this.key(info, ns, name));
+    if (!kv) throw notFound(info.group, info.resource, name);
+    return withResourceVersion(kv.value, kv.modRevision);
   }
 
   /** Like get, but undefined when missing. */
@@ -227,7 +245,8 @@ export class Registry {
     const ctx = this.ctx(opts);
     const s = this.strategy(info);
     const served = info;
-    const obj = toStorage(served, clone(input)) as KObject;
+    // The registry takes ownership of `input` (callers pass freshly decoded objects).
+    const obj = toStorage(served, input) as KObject;
     info = storageResource(served);
     obj.metadata ??= {};
     const meta = obj.metadata;
@@ -307,7 +326,7 @@ export class Registry {
     const old = this.present(st, decodeStored(kv.value, kv.modRevision));
     const wantRv = input.metadata?.resourceVersion;
     if (wantRv && wantRv !== String(kv.modRevision)) throw conflict(info.group, info.resource, name);
-    const obj = this.mergeForUpdate(st, old, toStorage(info, clone(input)) as KObject, ctx);
+    const obj = this.mergeForUpdate(st, old, toStorage(info, input) as KObject, ctx);
     return { object: this.present(info, await this.commitUpdate(st, key, old, obj, kv.modRevision, ctx)), created: false };
   }
 
@@ -568,6 +587,7 @@ export class Registry {
     }
     const limit = opts.limit && opts.limit > 0 ? opts.limit : 0;
     const items: KObject[] = [];
+    const raw = opts.raw && !opts.labelFilter && !opts.fieldFilter && storageResource(info) === info ? ([] as string[]) : undefined;
     let more = false;
     let lastKey: string | undefined;
     let readRev = revision;
@@ -589,11 +609,15 @@ export class Registry {
       for (let i = 0; i < page.items.length; i++) {
         const kv = page.items[i]!;
         lastKey = kv.key;
-        const obj = this.present(info, decodeStored(kv.value, kv.modRevision));
-        if (opts.labelFilter && !opts.labelFilter(obj.metadata?.labels ?? {})) continue;
-        if (opts.fieldFilter && !opts.fieldFilter(obj)) continue;
-        items.push(obj);
-        if (limit && items.length >= limit) {
+        if (raw) {
+          raw.push(withResourceVersion(kv.value, kv.modRevision));
+        } else {
+          const obj = this.present(info, decodeStored(kv.value, kv.modRevision));
+          if (opts.labelFilter && !opts.labelFilter(obj.metadata?.labels ?? {})) continue;
+          if (opts.fieldFilter && !opts.fieldFilter(obj)) continue;
+          items.push(obj);
+        }
+        if (limit && (raw?.length ?? items.length) >= limit) {
           if (i < page.items.length - 1 || page.more) stoppedEarly = true;
           break;
         }
@@ -605,7 +629,7 @@ export class Registry {
       if (!page.more || !lastKey) break;
       startAfter = lastKey;
     }
-    const out: ListOutput = { items, resourceVersion: String(readRev) };
+    const out: ListOutput = { items, resourceVersion: String(readRev), ...(raw ? { rawItems: raw } : {}) };
     if (more && lastKey) {
       out.continueToken = encodeContinue(readRev, lastKey);
       if (!filtered) {
@@ -625,10 +649,12 @@ export class Registry {
     info: ResourceInfo,
     ns: string | undefined,
     opts: { resourceVersion?: string; filter?: (obj: KObject) => boolean; sendInitialEvents?: boolean },
-    send: (type: 'ADDED' | 'MODIFIED' | 'DELETED', obj: KObject, ev?: CachedEvent) => void,
+    send: WatchSender,
   ): Promise<{ stop: () => void; startRevision: number }> {
     const prefix = this.prefix(info, ns);
-    const filter = opts.filter ?? (() => true);
+    const filter = opts.filter;
+    // Raw stored text can go out as is only when no version conversion applies.
+    const rawOk = storageResource(info) === info;
     let after: number;
     const initial = !opts.resourceVersion || opts.resourceVersion === '0' || opts.sendInitialEvents;
     if (initial) {
@@ -636,28 +662,32 @@ export class Registry {
       after = page.revision;
       for (const kv of page.items) {
         const obj = this.present(info, decodeStored(kv.value, kv.modRevision));
-        if (filter(obj)) send('ADDED', obj);
+        if (!filter || filter(obj)) send('ADDED', () => obj);
       }
     } else {
       after = parseResourceVersion(opts.resourceVersion);
     }
+    const view = (ev: CachedEvent) => () => this.present(info, ev.object, true);
     const stop = this.cache.add({
       prefix,
       afterRevision: after,
       onEvent: (ev) => {
-        const cur = ev.type === 'DELETED' ? ev.prevObject ?? ev.object : ev.object;
-        const matchNow = ev.type !== 'DELETED' && filter(ev.object);
-        const matchBefore = ev.prevObject ? filter(ev.prevObject) : false;
+        const raw = rawOk ? ev : undefined;
+        if (!filter) {
+          send(ev.type, view(ev), raw);
+          return;
+        }
         if (ev.type === 'ADDED') {
-          if (matchNow) send('ADDED', this.present(info, ev.object, true), ev);
+          if (filter(ev.object)) send('ADDED', view(ev), raw);
         } else if (ev.type === 'MODIFIED') {
           // Selector transitions look like ADDED/DELETED to this watcher, as upstream.
-          if (matchNow && matchBefore) send('MODIFIED', this.present(info, ev.object, true), ev);
-          else if (matchNow) send('ADDED', this.present(info, ev.object, true), ev);
-          else if (matchBefore) send('DELETED', this.present(info, ev.object, true), ev);
-        } else if (filter(cur)) {
-          const obj = ev.object;
-          send('DELETED', this.present(info, obj, true), ev);
+          const matchNow = filter(ev.object);
+          const matchBefore = ev.hasPrev ? filter(ev.prevObject!) : false;
+          if (matchNow && matchBefore) send('MODIFIED', view(ev), raw);
+          else if (matchNow) send('ADDED', view(ev), undefined);
+          else if (matchBefore) send('DELETED', view(ev), undefined);
+        } else if (filter(ev.prevObject ?? ev.object)) {
+          send('DELETED', view(ev), raw);
         }
       },
     });

@@ -308,6 +308,13 @@ export class ApiServer {
           await this.serveList(req, res, url, t);
           return 'LIST';
         }
+        if (!wantsTable(req.headers.accept)) {
+          const raw = await this.registry.getRaw(info, ns, t.name);
+          if (raw !== undefined) {
+            sendJSON(res, 200, raw);
+            return 'GET';
+          }
+        }
         const obj = await this.registry.get(info, ns, t.name);
         this.sendObject(req, res, 200, info, obj, q);
         return 'GET';
@@ -480,7 +487,9 @@ export class ApiServer {
     const { info } = t;
     const ns = info.namespaced ? t.namespace : undefined;
     const limit = q.get('limit') ? Number(q.get('limit')) : 0;
+    const table = wantsTable(req.headers.accept);
     const out = await this.registry.list(info, ns, {
+      raw: !table,
       ...selectorFilters(info, q),
       ...(limit > 0 ? { limit } : {}),
       ...(q.get('continue') ? { continueToken: q.get('continue')! } : {}),
@@ -490,8 +499,13 @@ export class ApiServer {
     const listMeta: { resourceVersion: string; continue?: string; remainingItemCount?: number } = { resourceVersion: out.resourceVersion };
     if (out.continueToken) listMeta.continue = out.continueToken;
     if (out.remainingItemCount !== undefined) listMeta.remainingItemCount = out.remainingItemCount;
-    if (wantsTable(req.headers.accept)) {
+    if (table) {
       return sendJSON(res, 200, printTable(info, out.items, { includeObject: includeObject(q), listMeta }));
+    }
+    if (out.rawItems) {
+      // Fast path: stored texts joined as they are, no parse or re-serialization.
+      const head = JSON.stringify({ kind: info.listKind, apiVersion: groupVersion(info), metadata: listMeta });
+      return sendJSON(res, 200, `${head.slice(0, -1)},"items":[${out.rawItems.join(',')}]}`);
     }
     // Items of a list carry no apiVersion/kind upstream? They do in JSON output from kube-apiserver for
     // typed lists they are omitted; kubectl tolerates both. Keep them for client libraries.
@@ -507,8 +521,10 @@ export class ApiServer {
     const inc = includeObject(q);
     const bookmarks = parseBool(q.get('allowWatchBookmarks'));
     const timeoutSeconds = q.get('timeoutSeconds') ? Number(q.get('timeoutSeconds')) : 1800 + Math.floor(Math.random() * 1800);
-    const filter = (obj: KObject): boolean =>
-      (!filters.labelFilter || filters.labelFilter(obj.metadata?.labels ?? {})) && (!filters.fieldFilter || filters.fieldFilter(obj));
+    const filter =
+      filters.labelFilter || filters.fieldFilter
+        ? (obj: KObject): boolean => (!filters.labelFilter || filters.labelFilter(obj.metadata?.labels ?? {})) && (!filters.fieldFilter || filters.fieldFilter(obj))
+        : undefined;
     let open = true;
     let lastRv = '';
     const encKey = table ? `table:${inc}` : 'json';
@@ -524,20 +540,23 @@ export class ApiServer {
         ns,
         {
           ...(q.get('resourceVersion') !== null ? { resourceVersion: q.get('resourceVersion')! } : {}),
-          filter,
+          ...(filter ? { filter } : {}),
           sendInitialEvents: parseBool(q.get('sendInitialEvents')),
         },
-        (type, obj, ev) => {
-          lastRv = obj.metadata?.resourceVersion ?? lastRv;
+        (type, get, raw) => {
           // Serialize once per (event, encoding): shared by every watcher of this resource.
-          let line: string | undefined;
-          const cacheable = ev && ev.type === type;
-          if (cacheable) line = ev.encoded?.get(encKey);
+          let line = raw?.encoded?.get(encKey);
           if (line === undefined) {
-            const object = table ? printTable(info, [obj], { includeObject: inc, listMeta: { resourceVersion: obj.metadata?.resourceVersion ?? '' } }) : obj;
-            line = `{"type":"${type}","object":${JSON.stringify(object)}}\n`;
-            if (cacheable) (ev.encoded ??= new Map()).set(encKey, line);
+            if (raw && !table) {
+              line = `{"type":"${type}","object":${raw.raw}}\n`;
+            } else {
+              const obj = get();
+              const object = table ? printTable(info, [obj], { includeObject: inc, listMeta: { resourceVersion: obj.metadata?.resourceVersion ?? '' } }) : obj;
+              line = `{"type":"${type}","object":${JSON.stringify(object)}}\n`;
+            }
+            if (raw) (raw.encoded ??= new Map()).set(encKey, line);
           }
+          lastRv = raw ? String(raw.revision) : get().metadata?.resourceVersion ?? lastRv;
           write(line);
         },
       );

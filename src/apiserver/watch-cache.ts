@@ -8,17 +8,47 @@
 import type { Store, WatchEvent, Watcher } from '../store/types.js';
 import { gone } from '../api/errors.js';
 
-/** A decoded change, with the object as clients see it (resourceVersion set). */
-export interface CachedEvent {
-  type: 'ADDED' | 'MODIFIED' | 'DELETED';
-  /** Storage key of the object. */
-  key: string;
-  revision: number;
-  object: KObject;
-  /** Previous object state (MODIFIED and DELETED), for selector transitions. */
-  prevObject?: KObject;
-  /** Lazily filled serialized forms, keyed by encoding name. */
+/**
+ * One change, decoded lazily: most watchers are unfiltered JSON watches, which
+ * need only `raw` (the stored text with its resourceVersion spliced in), never
+ * a parsed object.
+ */
+export class CachedEvent {
+  /** Serialized watch lines, keyed by encoding name, shared by all watchers. */
   encoded?: Map<string, string>;
+  private parsed?: KObject;
+  private prevParsed?: KObject;
+  private rawText?: string;
+
+  constructor(
+    readonly type: 'ADDED' | 'MODIFIED' | 'DELETED',
+    /** Storage key of the object. */
+    readonly key: string,
+    readonly revision: number,
+    private readonly value: string,
+    private readonly prevValue?: string,
+    private readonly prevRevision?: number,
+  ) {}
+
+  /** The object as stored, with `metadata.resourceVersion` = this event's revision. */
+  get raw(): string {
+    return (this.rawText ??= withResourceVersion(this.value, this.revision));
+  }
+
+  /** The parsed object (for DELETED: the last state, carrying the delete's revision). */
+  get object(): KObject {
+    return (this.parsed ??= decodeStored(this.value, this.revision));
+  }
+
+  /** The state before this change (MODIFIED and DELETED), for selector transitions. */
+  get prevObject(): KObject | undefined {
+    if (this.prevValue === undefined) return undefined;
+    return (this.prevParsed ??= decodeStored(this.prevValue, this.prevRevision ?? this.revision));
+  }
+
+  get hasPrev(): boolean {
+    return this.prevValue !== undefined;
+  }
 }
 
 /** A Kubernetes object as plain JSON. */
@@ -54,6 +84,21 @@ export interface CacheWatcher {
   afterRevision: number;
   /** Called synchronously, in revision order. */
   onEvent(ev: CachedEvent): void;
+}
+
+const META = '"metadata":{';
+
+/**
+ * Splices `"resourceVersion":"<rev>"` into a stored value without parsing it.
+ * The registry stores objects as `{"apiVersion":…,"kind":…,"metadata":{…},…}`
+ * with no resourceVersion, so the first `"metadata":{` is the object's own.
+ */
+export function withResourceVersion(value: string, revision: number): string {
+  const i = value.indexOf(META);
+  if (i < 0 || i > 200) return JSON.stringify(decodeStored(value, revision));
+  const at = i + META.length;
+  const rv = `"resourceVersion":"${revision}"`;
+  return value.slice(0, at) + (value[at] === '}' ? rv : `${rv},`) + value.slice(at);
 }
 
 /** Parses a stored value and stamps its resourceVersion. */
@@ -125,21 +170,14 @@ export class WatchCache {
 
   private ingest(evs: WatchEvent[]): void {
     for (const ev of evs) {
-      let object: KObject;
-      let prevObject: KObject | undefined;
-      try {
-        object = decodeStored(ev.kv.value, ev.kv.modRevision);
-        if (ev.prev) prevObject = decodeStored(ev.prev.value, ev.prev.modRevision);
-      } catch {
-        continue; // a value that is not JSON was never written by the API server
-      }
-      const ce: CachedEvent = {
-        type: ev.type === 'create' ? 'ADDED' : ev.type === 'update' ? 'MODIFIED' : 'DELETED',
-        key: ev.kv.key,
-        revision: ev.kv.modRevision,
-        object,
-        ...(prevObject ? { prevObject } : {}),
-      };
+      const ce = new CachedEvent(
+        ev.type === 'create' ? 'ADDED' : ev.type === 'update' ? 'MODIFIED' : 'DELETED',
+        ev.kv.key,
+        ev.kv.modRevision,
+        ev.kv.value,
+        ev.prev?.value,
+        ev.prev?.modRevision,
+      );
       this.ring.push(ce);
       if (this.ring.length > this.capacity) {
         const drop = this.ring.length - this.capacity;

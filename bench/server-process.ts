@@ -1,0 +1,50 @@
+/**
+ * Starts `skiff up` as a child process on a free port with a temporary data
+ * dir, for benchmarks that must not share a thread with the load generator.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const ROOT = new URL('..', import.meta.url).pathname;
+
+export interface ServerProcess {
+  url: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+/** Spawns the server with the given store; resolves once it is ready. */
+export async function startServerProcess(store: string, extraArgs: string[] = []): Promise<ServerProcess> {
+  const dir = mkdtempSync(join(tmpdir(), 'skiff-bench-'));
+  const proc = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'up', '--data-dir', dir, '--port', '0', '--store', store, '--no-kubeconfig-merge', ...extraArgs], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let buf = '';
+    const t = setTimeout(() => reject(new Error(`skiff up did not start:\n${buf}`)), 30_000);
+    proc.stdout!.on('data', (d: Buffer) => {
+      buf += d.toString();
+      const m = /listening on (http:\/\/[\d.]+:\d+)/.exec(buf);
+      if (m && buf.includes('ready in')) {
+        clearTimeout(t);
+        resolve(m[1]!);
+      }
+    });
+    proc.on('exit', (code) => reject(new Error(`skiff up exited with ${code}:\n${buf}`)));
+  });
+  return {
+    url,
+    pid: proc.pid!,
+    async stop() {
+      const exited = new Promise((r) => proc.once('exit', r));
+      proc.kill('SIGTERM');
+      const k = setTimeout(() => proc.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(k);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
