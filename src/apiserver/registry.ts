@@ -111,7 +111,8 @@ export function randomSuffix(n = 5): string {
 
 /** RFC 3339 without fractions, as upstream serializes `metav1.Time`. */
 export function timestamp(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const iso = d.toISOString();
+  return `${iso.slice(0, 19)}Z`;
 }
 
 function clone<T>(v: T): T {

@@ -116,7 +116,7 @@ export function serverSideApply(live: JsonObject | undefined, applied: unknown, 
   const ignored = ignoredSet(options.subresource);
   const apiVersion = typeof applied['apiVersion'] === 'string' ? applied['apiVersion'] : String(live?.['apiVersion'] ?? '');
 
-  const liveBody = withoutManagedFields(live ?? {});
+  const liveBody = clone(withoutManagedFields(live ?? {}));
   const managers = readManagers(live);
   if (live && managers.size === 0) {
     managers.set(identity(BEFORE_FIRST_APPLY, 'Update', apiVersion, undefined), {
@@ -125,7 +125,7 @@ export function serverSideApply(live: JsonObject | undefined, applied: unknown, 
     });
   }
 
-  const config = withoutManagedFields(applied);
+  const config = clone(withoutManagedFields(applied));
   let merged = mergeApply(liveBody, config, root, meta) as JsonObject;
   const applierId = identity(options.manager, 'Apply', apiVersion, options.subresource);
   const lastSet = managers.get(applierId)?.set;
@@ -579,12 +579,12 @@ function ignoredSet(subresource: string | undefined): FieldNode {
   return set;
 }
 
+/** A shallow view of `obj` without metadata.managedFields (callers only read it). */
 function withoutManagedFields(obj: JsonObject): JsonObject {
   const md = obj['metadata'];
-  if (!isObject(md) || !('managedFields' in md)) return clone(obj);
-  const out = clone(obj);
-  delete (out['metadata'] as JsonObject)['managedFields'];
-  return out;
+  if (!isObject(md) || !('managedFields' in md)) return obj;
+  const { managedFields: _mf, ...rest } = md;
+  return { ...obj, metadata: rest };
 }
 
 function setManagedFields(obj: JsonObject, entries: ManagedFieldsEntry[]): void {
