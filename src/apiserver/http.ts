@@ -42,9 +42,10 @@ export function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<
 
 /** Writes a JSON body with the given status code. */
 export function sendJSON(res: ServerResponse, code: number, body: unknown, contentType = 'application/json', extraHeaders: Record<string, string | string[]> = {}): void {
-  const text = typeof body === 'string' ? body : JSON.stringify(body);
-  res.writeHead(code, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(text), ...extraHeaders });
-  res.end(text);
+  // One UTF-8 encoding pass: the buffer gives both the length and the bytes.
+  const buf = Buffer.from(typeof body === 'string' ? body : JSON.stringify(body), 'utf8');
+  res.writeHead(code, { 'Content-Type': contentType, 'Content-Length': buf.length, ...extraHeaders });
+  res.end(buf);
 }
 
 /** Turns any thrown value into a Status response (unknown errors become 500s, logged). */
