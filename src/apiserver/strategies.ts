@@ -40,6 +40,25 @@ export function podQOSClass(pod: Pod): 'Guaranteed' | 'Burstable' | 'BestEffort'
   return guaranteed ? 'Guaranteed' : 'Burstable';
 }
 
+type Toleration = { key?: string; operator?: string; value?: string; effect?: string; tolerationSeconds?: number };
+
+/**
+ * Admission for new pods, as upstream's enabled-by-default plugins do:
+ * ServiceAccount (`serviceAccountName` defaults to `default`) and
+ * DefaultTolerationSeconds (tolerate `not-ready` and `unreachable` NoExecute
+ * for 300 s unless the pod already tolerates them).
+ */
+export function admitPod(obj: KObject): void {
+  const spec = (obj.spec ??= {}) as { serviceAccountName?: string; serviceAccount?: string; tolerations?: Toleration[] };
+  spec.serviceAccountName ||= spec.serviceAccount || 'default';
+  spec.serviceAccount = spec.serviceAccountName;
+  const tolerations = (spec.tolerations ??= []);
+  for (const key of ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable']) {
+    const tolerated = tolerations.some((t) => (t.effect === 'NoExecute' || !t.effect) && ((t.operator === 'Exists' && !t.key) || t.key === key));
+    if (!tolerated) tolerations.push({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 });
+  }
+}
+
 function kindStrategy(info: ResourceInfo, extra: Strategy = {}): Strategy {
   const gv = groupVersion(info);
   return {
@@ -69,6 +88,7 @@ export async function installStrategies(registry: Registry, net: ClusterNetworkC
       hasStatus: true,
       prepareForCreate(obj) {
         obj.status = { phase: 'Pending', qosClass: podQOSClass(obj as Pod) };
+        admitPod(obj);
       },
       gracefulDeleteSeconds(obj, requested) {
         const p = obj as Pod;

@@ -13,7 +13,8 @@ import { installStrategies, type ClusterNetworkConfig } from '../apiserver/strat
 import { bootstrapCluster } from '../apiserver/bootstrap.js';
 import { Client } from '../client/client.js';
 import { HttpTransport } from '../client/transport.js';
-import { NamespaceController, GarbageCollector } from '../controllers/index.js';
+import { NamespaceController, GarbageCollector, ServiceAccountController } from '../controllers/index.js';
+import { newControllerContext, ControllerManager } from '../controllers/runtime/index.js';
 
 export interface ClusterOptions extends Partial<ClusterNetworkConfig> {
   dataDir: string;
@@ -70,15 +71,16 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   log(`api server: listening on ${url} (ready in ${Date.now() - t0} ms)`);
   const transport = new HttpTransport({ server: 'http://skiff.in-process', agent: server.localAgent(), userAgent: 'skiff-controller-manager' });
   const client = new Client(transport);
-  const controllers = new AbortController();
   const logger = pino({ name: 'skiff', level: opts.logLevel ?? 'warn' }, pino.destination(2));
-  for (const c of [
-    new NamespaceController(client, logger.child({ component: 'namespace-controller' })),
-    new GarbageCollector(client, logger.child({ component: 'garbage-collector' })),
-  ]) {
-    c.start(controllers.signal).catch((err: unknown) => log(`controller ${c.name} stopped: ${(err as Error).message}`));
-  }
-  log('controllers: namespace, garbage-collector');
+  const ctx = newControllerContext(client, logger);
+  const manager = new ControllerManager(ctx).add(
+    new NamespaceController(client, ctx.logger('namespace-controller')),
+    new GarbageCollector(client, ctx.logger('garbage-collector')),
+    new ServiceAccountController(ctx),
+  );
+  const controllers = new AbortController();
+  const managerDone = manager.start(controllers.signal).catch((err: unknown) => log(`controller manager stopped: ${(err as Error).message}`));
+  log(`controllers: ${manager.names().join(', ')}`);
   return {
     server,
     store,
@@ -86,6 +88,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     client,
     async stop() {
       controllers.abort();
+      await Promise.race([managerDone, new Promise((r) => setTimeout(r, 2000))]);
       transport.close();
       await server.close();
       await store.close();

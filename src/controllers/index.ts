@@ -5,3 +5,4 @@
  */
 export { NamespaceController } from './namespace/controller.js';
 export { GarbageCollector } from './garbagecollector/index.js';
+export { ServiceAccountController } from './serviceaccount/controller.js';
