@@ -649,7 +649,7 @@ export class Registry {
   async watch(
     info: ResourceInfo,
     ns: string | undefined,
-    opts: { resourceVersion?: string; filter?: (obj: KObject) => boolean; sendInitialEvents?: boolean },
+    opts: { resourceVersion?: string; filter?: (obj: KObject) => boolean; sendInitialEvents?: boolean; onClose?: () => void },
     send: WatchSender,
   ): Promise<{ stop: () => void; startRevision: number }> {
     const prefix = this.prefix(info, ns);
@@ -672,6 +672,7 @@ export class Registry {
     const stop = this.cache.add({
       prefix,
       afterRevision: after,
+      ...(opts.onClose ? { onClose: opts.onClose } : {}),
       onEvent: (ev) => {
         const raw = rawOk ? ev : undefined;
         if (!filter) {

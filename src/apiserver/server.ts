@@ -542,6 +542,7 @@ export class ApiServer {
           ...(q.get('resourceVersion') !== null ? { resourceVersion: q.get('resourceVersion')! } : {}),
           ...(filter ? { filter } : {}),
           sendInitialEvents: parseBool(q.get('sendInitialEvents')),
+          onClose: () => finish(),
         },
         (type, get, raw) => {
           // Serialize once per (event, encoding): shared by every watcher of this resource.

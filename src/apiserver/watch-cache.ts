@@ -84,6 +84,8 @@ export interface CacheWatcher {
   afterRevision: number;
   /** Called synchronously, in revision order. */
   onEvent(ev: CachedEvent): void;
+  /** Called if the cache stops (store watch lost): the client must relist. */
+  onClose?(): void;
 }
 
 const META = '"metadata":{';
@@ -137,7 +139,9 @@ export class WatchCache {
       onError: (err) => {
         // The store lost the watch: every API watcher must relist, as after a compaction.
         console.error(`watch cache: store watch failed: ${err.message}`);
-        for (const set of this.watchers.values()) set.clear();
+        const all = [...this.watchers.values()].flatMap((set) => [...set]);
+        this.watchers.clear();
+        for (const w of all) w.onClose?.();
       },
     });
   }
@@ -229,8 +233,17 @@ export class WatchCache {
     if (w.afterRevision < this.coveredFrom) {
       throw gone(`too old resource version: ${w.afterRevision} (${this.coveredFrom + 1})`);
     }
-    for (const ev of this.ring) {
-      if (ev.revision > w.afterRevision && ev.key.startsWith(w.prefix)) w.onEvent(ev);
+    // The ring is in revision order: start the replay at the first newer event.
+    let lo = 0;
+    let hi = this.ring.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.ring[mid]!.revision <= w.afterRevision) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo; i < this.ring.length; i++) {
+      const ev = this.ring[i]!;
+      if (ev.key.startsWith(w.prefix)) w.onEvent(ev);
     }
     let set = this.watchers.get(w.prefix);
     if (!set) this.watchers.set(w.prefix, (set = new Set()));

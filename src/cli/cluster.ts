@@ -11,6 +11,7 @@ import { Registry } from '../apiserver/registry.js';
 import { ApiServer } from '../apiserver/server.js';
 import { installStrategies, type ClusterNetworkConfig } from '../apiserver/strategies.js';
 import { bootstrapCluster } from '../apiserver/bootstrap.js';
+import { startEventExpiry } from '../apiserver/event-ttl.js';
 import { Client } from '../client/client.js';
 import { HttpTransport } from '../client/transport.js';
 import { NamespaceController, GarbageCollector, ServiceAccountController } from '../controllers/index.js';
@@ -24,6 +25,8 @@ export interface ClusterOptions extends Partial<ClusterNetworkConfig> {
   /** 0 picks a free port. Default 6443. */
   port?: number;
   log?: (line: string) => void;
+  /** `--event-ttl`: how long Events live, default 1 h. */
+  eventTTLMs?: number;
   /** Structured log level for components (pino), default `warn`. */
   logLevel?: string;
 }
@@ -67,6 +70,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     },
   });
   const addr = await server.listen();
+  const stopEventExpiry = startEventExpiry(registry, opts.eventTTLMs);
   const url = `http://${host}:${addr.port}`;
   log(`api server: listening on ${url} (ready in ${Date.now() - t0} ms)`);
   const transport = new HttpTransport({ server: 'http://skiff.in-process', agent: server.localAgent(), userAgent: 'skiff-controller-manager' });
@@ -90,6 +94,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
       controllers.abort();
       await Promise.race([managerDone, new Promise((r) => setTimeout(r, 2000))]);
       transport.close();
+      stopEventExpiry();
       await server.close();
       await store.close();
     },
