@@ -19,16 +19,37 @@ export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
  * as the decoder drops them upstream.
  */
 export function checkFieldValidation(info: ResourceInfo, obj: KObject, body: Buffer | undefined, contentType: string | undefined, mode: FieldValidation): string[] {
+  const unknown = findUnknownFields(groupVersion(info), info.kind, obj).map((u) => u.replace(/^\./, ''));
+  // Built-in kinds never keep fields their schema does not declare, whatever the mode.
+  for (const path of unknown) removePath(obj, path);
   if (mode === 'Ignore') return [];
   const problems: string[] = [];
   const ct = (contentType ?? 'application/json').split(';')[0]!.trim();
   if (body && (ct === 'application/json' || ct === '')) {
     for (const d of findDuplicateFields(body.toString('utf8'))) problems.push(`duplicate field "${d.replace(/^\./, '')}"`);
   }
-  for (const u of findUnknownFields(groupVersion(info), info.kind, obj)) problems.push(`unknown field "${u.replace(/^\./, '')}"`);
+  for (const u of unknown) problems.push(`unknown field "${u}"`);
   if (!problems.length) return [];
   if (mode === 'Strict') {
     throw badRequest(`${info.kind} in version "${info.version}" cannot be handled as a ${info.kind}: strict decoding error: ${problems.join(', ')}`);
   }
   return problems;
+}
+
+/** Deletes the field at a path like `spec.template.spec.containers[0].foo` (no-op when absent). */
+export function removePath(obj: unknown, path: string): void {
+  const parts: Array<string | number> = [];
+  for (const seg of path.split('.')) {
+    const m = /^([^[\]]*)((?:\[\d+\])*)$/.exec(seg);
+    if (!m) return;
+    if (m[1]) parts.push(m[1]);
+    for (const idx of m[2]!.matchAll(/\[(\d+)\]/g)) parts.push(Number(idx[1]));
+  }
+  let cur: unknown = obj;
+  for (let i = 0; i < parts.length - 1; i++) {
+    if (cur === null || typeof cur !== 'object') return;
+    cur = (cur as Record<string | number, unknown>)[parts[i]!];
+  }
+  const last = parts[parts.length - 1];
+  if (cur !== null && typeof cur === 'object' && last !== undefined) delete (cur as Record<string | number, unknown>)[last];
 }

@@ -584,7 +584,11 @@ export class Registry {
         }
       }
     } else if (opts.resourceVersionMatch && opts.resourceVersionMatch !== 'NotOlderThan') {
-      throw badRequest(`resourceVersionMatch is forbidden unless resourceVersion is provided`);
+      throw new ApiError('Invalid', 'ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided', {
+        kind: 'ListOptions',
+        group: 'meta.k8s.io',
+        causes: [{ reason: 'FieldValueForbidden', message: 'Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided', field: 'resourceVersionMatch' }],
+      });
     }
     const limit = opts.limit && opts.limit > 0 ? opts.limit : 0;
     const items: KObject[] = [];
@@ -635,7 +639,7 @@ export class Registry {
       out.continueToken = encodeContinue(readRev, lastKey);
       if (!filtered) {
         const total = await this.store.list(prefix, { revision: readRev, startAfter: lastKey, limit: 1 });
-        if (total.remaining !== undefined) out.remainingItemCount = total.remaining + (total.items.length ? 1 : 0);
+        out.remainingItemCount = (total.remaining ?? 0) + total.items.length;
       }
     }
     return out;

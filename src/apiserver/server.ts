@@ -520,6 +520,13 @@ export class ApiServer {
     const table = wantsTable(req.headers.accept);
     const inc = includeObject(q);
     const bookmarks = parseBool(q.get('allowWatchBookmarks'));
+    if (parseBool(q.get('sendInitialEvents')) && q.get('resourceVersionMatch') !== 'NotOlderThan') {
+      throw new ApiError('Invalid', 'ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan', {
+        kind: 'ListOptions',
+        group: 'meta.k8s.io',
+        causes: [{ reason: 'FieldValueForbidden', message: 'Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan', field: 'resourceVersionMatch' }],
+      });
+    }
     const timeoutSeconds = q.get('timeoutSeconds') ? Number(q.get('timeoutSeconds')) : 1800 + Math.floor(Math.random() * 1800);
     const filter =
       filters.labelFilter || filters.fieldFilter

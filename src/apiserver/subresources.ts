@@ -101,8 +101,8 @@ const binding: Handler = async (c) => {
     (pod) => {
       const p = pod!;
       const spec = p.spec as { nodeName?: string };
-      if (p.metadata!.deletionTimestamp) throw conflict('', 'pods', c.name, 'pod is being deleted, cannot be assigned to a host');
-      if (spec.nodeName) throw conflict('', 'pods', c.name, `pod ${c.name} is already assigned to node "${spec.nodeName}"`);
+      if (p.metadata!.deletionTimestamp) throw conflict('', 'pods/binding', c.name, 'pod is being deleted, cannot be assigned to a host');
+      if (spec.nodeName) throw conflict('', 'pods/binding', c.name, `pod ${c.name} is already assigned to node "${spec.nodeName}"`);
       spec.nodeName = target.name;
       if (b.metadata?.annotations) p.metadata!.annotations = { ...p.metadata!.annotations, ...b.metadata.annotations };
       const status = (p.status ??= {}) as { conditions?: Array<Record<string, unknown>> };

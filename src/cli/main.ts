@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { homedir } from 'node:os';
 import { startCluster, DEFAULT_NETWORK } from './cluster.js';
 import { writeKubeconfig, userKubeconfigPath } from './kubeconfig.js';
+import { nodeAdd, nodeRemove } from './node-commands.js';
 
 function line(msg: string): void {
   process.stdout.write(`skiff: ${msg}\n`);
@@ -60,6 +61,26 @@ export async function main(argv: string[]): Promise<void> {
       };
       process.on('SIGINT', () => void stop('SIGINT'));
       process.on('SIGTERM', () => void stop('SIGTERM'));
+    });
+  const node = program.command('node').description('add or remove nodes of a running cluster');
+  const collect = (v: string, prev: string[]): string[] => [...prev, v];
+  node
+    .command('add <name>')
+    .description('add a simulated node (Ready within a second)')
+    .option('--data-dir <dir>', 'the cluster data dir (its kubeconfig is used)', process.env.SKIFF_DATA_DIR ?? join(homedir(), '.skiff'))
+    .option('--kubeconfig <path>', 'use this kubeconfig instead of <data-dir>/kubeconfig')
+    .option('--label <k=v>', 'node label (repeatable)', collect, [] as string[])
+    .option('--taint <k=v:Effect>', 'node taint (repeatable)', collect, [] as string[])
+    .action(async (name: string, o: { dataDir: string; kubeconfig?: string; label: string[]; taint: string[] }) => {
+      await nodeAdd({ dataDir: o.dataDir, ...(o.kubeconfig ? { kubeconfig: o.kubeconfig } : {}), name, labels: o.label, taints: o.taint });
+    });
+  node
+    .command('rm <name>')
+    .description('remove a node (its pods are garbage-collected)')
+    .option('--data-dir <dir>', 'the cluster data dir (its kubeconfig is used)', process.env.SKIFF_DATA_DIR ?? join(homedir(), '.skiff'))
+    .option('--kubeconfig <path>', 'use this kubeconfig instead of <data-dir>/kubeconfig')
+    .action(async (name: string, o: { dataDir: string; kubeconfig?: string }) => {
+      await nodeRemove({ dataDir: o.dataDir, ...(o.kubeconfig ? { kubeconfig: o.kubeconfig } : {}), name });
     });
   await program.parseAsync(argv);
 }

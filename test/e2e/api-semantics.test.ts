@@ -333,7 +333,6 @@ describe('list', () => {
 
   test(
     'every page that has a continue token also has remainingItemCount',
-    { todo: 'server bug: continued pages (?limit=2&continue=…) carry no metadata.remainingItemCount; upstream etcd3 GetList sets it on every page with more items when no selector is given' },
     async () => {
       const ns = 'paging-count';
       await mkNamespace(ns);
@@ -353,7 +352,6 @@ describe('list', () => {
 
   test(
     'invalid list options are a 422 Invalid ListOptions',
-    { todo: 'server bug: GET …/configmaps?resourceVersionMatch=Exact (no resourceVersion) answers 400 BadRequest; upstream ValidateListOptions failures are 422 Invalid on ListOptions.meta.k8s.io' },
     async () => {
       const res = await req('GET', `${cmPath(NS)}?resourceVersionMatch=Exact`);
       expectStatus(
@@ -370,7 +368,6 @@ describe('list', () => {
 
   test(
     'a watch with sendInitialEvents but no resourceVersionMatch is a 422',
-    { todo: 'server bug: GET …/configmaps?watch=true&sendInitialEvents=true answers 200 and streams; upstream validateWatchOptions rejects it with 422 "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan"' },
     async () => {
       const w = await watch(`${cmPath(NS)}?watch=true&sendInitialEvents=true&allowWatchBookmarks=true`);
       try {
@@ -577,7 +574,6 @@ describe('writes', () => {
 
   test(
     'unknown fields of a built-in kind are dropped, not stored',
-    { todo: 'server bug: POST …/services?fieldValidation=Warn (or Ignore) with spec.foo=1 answers 201 with spec.foo still set, stores it and lists f:foo in managedFields; upstream decodes into the typed struct, so unknown fields vanish' },
     async () => {
       for (const mode of ['Warn', 'Ignore']) {
         const name = `dropped-${mode.toLowerCase()}`;
@@ -796,7 +792,6 @@ describe('subresources', () => {
 
   test(
     'a second binding names the pods/binding resource in its Conflict',
-    { todo: 'server bug: the second POST …/pods/bindme2/binding says \'Operation cannot be fulfilled on pods "bindme2": …\' with details.kind "pods"; upstream BindingREST.assignPod wraps it as NewConflict(Resource("pods/binding"), …)' },
     async () => {
       await ok('POST', podPath(NS), { body: pod('bindme2') });
       const binding = (node: string): object => ({ apiVersion: 'v1', kind: 'Binding', metadata: { name: 'bindme2' }, target: { apiVersion: 'v1', kind: 'Node', name: node } });
