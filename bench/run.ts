@@ -4,10 +4,13 @@
  * side in the same process run.
  */
 import { benchApi } from './api.js';
+import { benchDaemonSet } from './daemonset.js';
 
-const BENCHES: Record<string, () => Promise<void>> = { api: benchApi };
+const BENCHES: Record<string, () => Promise<void>> = { api: benchApi, daemonset: benchDaemonSet };
 
-const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+// Options take a value (`--nodes 10000`); names are the other words.
+const argv = process.argv.slice(2);
+const wanted = argv.filter((a, i) => !a.startsWith('-') && !(i > 0 && argv[i - 1]!.startsWith('--')));
 const names = wanted.length ? wanted : Object.keys(BENCHES);
 for (const n of names) {
   const b = BENCHES[n];

@@ -45,12 +45,36 @@ export class EventRecorder {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  /** Queues an event about `target`. Never throws. */
+  /**
+   * Queues an event about `target`. Never throws. As upstream's spam filter,
+   * each (component, object) gets a token bucket of 25 events refilled at one
+   * per 5 minutes: a DaemonSet creating 5,000 pods records 25 SuccessfulCreate
+   * events, not 5,000.
+   */
   event(target: EventTarget, type: EventType, reason: string, message: string): void {
     const m = target.metadata ?? {};
+    if (!this.allow(`${m.uid ?? ''}/${m.namespace ?? ''}/${m.name ?? ''}/${target.kind ?? ''}`)) return;
     const key = [m.uid, m.namespace, m.name, target.kind, type, reason, message].join('\u0000');
     this.queue.push({ key, target, type, reason, message, at: this.now() });
     if (!this.draining) void this.drain();
+  }
+
+  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+
+  /** Token bucket per object: burst 25, one token per 300 s (upstream EventSourceObjectSpamFilter). */
+  private allow(objectKey: string): boolean {
+    const now = this.now().getTime();
+    let b = this.buckets.get(objectKey);
+    if (!b) {
+      if (this.buckets.size >= this.maxCached) this.buckets.delete(this.buckets.keys().next().value as string);
+      b = { tokens: 25, at: now };
+      this.buckets.set(objectKey, b);
+    }
+    b.tokens = Math.min(25, b.tokens + (now - b.at) / 300_000);
+    b.at = now;
+    if (b.tokens < 1) return false;
+    b.tokens -= 1;
+    return true;
   }
 
   /** Formatted variant: `eventf(obj, 'Normal', 'Scaled', 'Scaled up to %d', 3)`. */

@@ -1,0 +1,90 @@
+/**
+ * DaemonSet benchmark: `skiff up --nodes N` (simulated runtime, memory store)
+ * in its own process, one DaemonSet, and the time until `numberReady == N`,
+ * pods per second and the server's peak RSS. `--nodes 10000` for the big run.
+ *
+ * No peer can run here (KWOK and kind need Go and Docker), so the ratios are
+ * against published anchors: KWOK's CI allows up to 60 s for 10,000 pods, and
+ * upstream schedules DaemonSet pods at about 80/s on 5,000 nodes.
+ */
+import http from 'node:http';
+import { readFileSync } from 'node:fs';
+import { startServerProcess } from './server-process.js';
+
+const agent = new http.Agent({ keepAlive: true });
+
+function request(base: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
+  return new Promise((resolve, reject) => {
+    const data = body === undefined ? undefined : JSON.stringify(body);
+    const req = http.request(`${base}${path}`, { method, agent, headers: { 'Content-Type': 'application/json', Accept: 'application/json' } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString();
+        resolve({ status: res.statusCode ?? 0, json: text ? JSON.parse(text) : undefined });
+      });
+    });
+    req.on('error', reject);
+    req.end(data);
+  });
+}
+
+function peakRssMiB(pid: number): number {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
+async function waitFor<T>(what: string, timeoutMs: number, fn: () => Promise<T | undefined>): Promise<T> {
+  const t0 = Date.now();
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Runs the benchmark for `nodes` simulated nodes and prints one table. */
+export async function benchDaemonSet(): Promise<void> {
+  const arg = process.argv.indexOf('--nodes');
+  const nodes = Number(arg > 0 ? process.argv[arg + 1] : process.env.BENCH_NODES ?? 5000);
+  const t0 = Date.now();
+  const srv = await startServerProcess('memory', ['--nodes', String(nodes)]);
+  try {
+    const base = srv.url;
+    await waitFor(`${nodes} Ready nodes`, 300_000, async () => {
+      const r = await request(base, 'GET', '/api/v1/nodes');
+      const ready = (r.json.items as any[]).filter((n) => n.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True')).length;
+      return ready >= nodes ? ready : undefined;
+    });
+    const clusterUp = Date.now() - t0;
+    const ds = {
+      apiVersion: 'apps/v1',
+      kind: 'DaemonSet',
+      metadata: { name: 'bench', namespace: 'default' },
+      spec: { selector: { matchLabels: { app: 'bench' } }, template: { metadata: { labels: { app: 'bench' } }, spec: { containers: [{ name: 'c', image: 'registry.k8s.io/pause:3.10' }] } } },
+    };
+    const t1 = Date.now();
+    const created = await request(base, 'POST', '/apis/apps/v1/namespaces/default/daemonsets', ds);
+    if (created.status !== 201) throw new Error(`DaemonSet create failed: ${JSON.stringify(created.json)}`);
+    await waitFor(`numberReady == ${nodes}`, 600_000, async () => {
+      const r = await request(base, 'GET', '/apis/apps/v1/namespaces/default/daemonsets/bench');
+      return r.json.status?.numberReady >= nodes ? true : undefined;
+    });
+    const secs = (Date.now() - t1) / 1000;
+    const rss = peakRssMiB(srv.pid);
+    const podsPerSec = nodes / secs;
+    console.log(`nodes                         ${nodes}`);
+    console.log(`cluster up with all nodes     ${(clusterUp / 1000).toFixed(1)} s`);
+    console.log(`DaemonSet ready on all nodes  ${secs.toFixed(2)} s   (goal: 5,000 nodes <= 5 s)`);
+    console.log(`pods/s                        ${podsPerSec.toFixed(0)}   (${(podsPerSec / 80).toFixed(1)}x upstream's ~80/s on 5,000 nodes)`);
+    console.log(`ratio to KWOK CI allowance    ${(60 / (secs * (10000 / nodes))).toFixed(1)}x faster than 60 s per 10,000 pods`);
+    console.log(`server peak RSS               ${rss.toFixed(0)} MiB   (goal: 10,000 nodes <= 1024 MiB)`);
+  } finally {
+    await srv.stop();
+  }
+}

@@ -1,0 +1,60 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { EventRecorder } from './events.js';
+import type { Client } from '../../client/client.js';
+
+function fakeClient(): { client: Client; created: unknown[]; patched: unknown[] } {
+  const created: unknown[] = [];
+  const patched: unknown[] = [];
+  const rc = {
+    create: async (_ns: string, obj: unknown) => {
+      created.push(obj);
+      return obj;
+    },
+    patch: async (_ns: string, _name: string, _t: string, body: unknown) => {
+      patched.push(body);
+      return body;
+    },
+  };
+  return { client: { resource: () => rc } as unknown as Client, created, patched };
+}
+
+const ds = { apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'fluentd', namespace: 'kube-system', uid: 'u1' } };
+
+test('an event becomes a core/v1 Event naming its object and source', async () => {
+  const f = fakeClient();
+  const r = new EventRecorder(f.client, 'daemonset-controller', undefined, '', () => new Date('2026-01-01T00:00:00Z'));
+  r.event(ds, 'Normal', 'SuccessfulCreate', 'Created pod: fluentd-abcde');
+  await r.flush();
+  const ev = f.created[0] as Record<string, any>;
+  assert.equal(ev.involvedObject.kind, 'DaemonSet');
+  assert.equal(ev.involvedObject.uid, 'u1');
+  assert.equal(ev.metadata.namespace, 'kube-system');
+  assert.match(ev.metadata.name, /^fluentd\.[0-9a-f]+$/);
+  assert.equal(ev.source.component, 'daemonset-controller');
+  assert.equal(ev.count, 1);
+  assert.equal(ev.lastTimestamp, '2026-01-01T00:00:00Z');
+});
+
+test('a repeated identical event increments the count instead of writing a new Event', async () => {
+  const f = fakeClient();
+  const r = new EventRecorder(f.client, 'c', undefined, '', () => new Date('2026-01-01T00:00:00Z'));
+  r.event(ds, 'Warning', 'FailedCreate', 'boom');
+  r.event(ds, 'Warning', 'FailedCreate', 'boom');
+  await r.flush();
+  assert.equal(f.created.length, 1);
+  assert.deepEqual(f.patched, [{ count: 2, lastTimestamp: '2026-01-01T00:00:00Z' }]);
+});
+
+test('the spam filter lets 25 events about one object through, then one per five minutes', async () => {
+  const f = fakeClient();
+  let now = Date.parse('2026-01-01T00:00:00Z');
+  const r = new EventRecorder(f.client, 'c', undefined, '', () => new Date(now));
+  for (let i = 0; i < 100; i++) r.event(ds, 'Normal', 'SuccessfulCreate', `Created pod: p-${i}`);
+  await r.flush();
+  assert.equal(f.created.length, 25);
+  now += 300_000;
+  r.event(ds, 'Normal', 'SuccessfulCreate', 'Created pod: late');
+  await r.flush();
+  assert.equal(f.created.length, 26);
+});
