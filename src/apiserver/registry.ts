@@ -269,8 +269,9 @@ export class Registry {
     else delete meta.generation;
     obj.apiVersion = groupVersion(info);
     obj.kind = info.kind;
-    s.prepareForCreate?.(obj, ctx);
+    // Upstream defaults while decoding, before the strategy's PrepareForCreate.
     s.defaults?.(obj);
+    s.prepareForCreate?.(obj, ctx);
     if (!meta.name) {
       throw invalid(info.kind, '', [{ type: 'FieldValueRequired', field: 'metadata.name', detail: 'name or generateName is required' }], info.group);
     }
@@ -366,8 +367,8 @@ export class Registry {
     const s = this.strategy(info);
     const name = old.metadata!.name!;
     if (ctx.subresource !== 'status') {
-      s.prepareForUpdate?.(obj, old, ctx);
       s.defaults?.(obj);
+      s.prepareForUpdate?.(obj, old, ctx);
       if (s.tracksGeneration && !sameJSON(obj.spec, old.spec)) obj.metadata!.generation = (old.metadata!.generation ?? 1) + 1;
     }
     if (old.metadata!.deletionTimestamp) {

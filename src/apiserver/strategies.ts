@@ -75,6 +75,8 @@ const resetStatus = (status: () => unknown): Pick<Strategy, 'prepareForCreate'> 
   },
 });
 
+const TEMPLATE_GENERATION = 'deprecated.daemonset.template.generation';
+
 /** Installs a strategy for every served resource; returns what bootstrap needs. */
 export async function installStrategies(registry: Registry, net: ClusterNetworkConfig): Promise<{ kubernetesServiceIP: string; allocations: ServiceAllocations }> {
   const allocations = new ServiceAllocations({ serviceCIDR: net.serviceClusterIPRange, nodePortRange: net.serviceNodePortRange });
@@ -144,7 +146,17 @@ export async function installStrategies(registry: Registry, net: ClusterNetworkC
     daemonsets: {
       hasStatus: true,
       tracksGeneration: true,
-      ...resetStatus(() => ({ currentNumberScheduled: 0, desiredNumberScheduled: 0, numberMisscheduled: 0, numberReady: 0 })),
+      // The template generation (pods' pod-template-generation label) moves only with the template,
+      // kept in the annotation upstream's registry maintains for apps/v1.
+      prepareForCreate(obj) {
+        obj.status = { currentNumberScheduled: 0, desiredNumberScheduled: 0, numberMisscheduled: 0, numberReady: 0 };
+        (obj.metadata!.annotations ??= {})[TEMPLATE_GENERATION] = '1';
+      },
+      prepareForUpdate(obj, old) {
+        const oldGen = Number(old.metadata?.annotations?.[TEMPLATE_GENERATION] ?? old.metadata?.generation ?? 1);
+        const changed = JSON.stringify((obj.spec as { template?: unknown } | undefined)?.template) !== JSON.stringify((old.spec as { template?: unknown } | undefined)?.template);
+        (obj.metadata!.annotations ??= {})[TEMPLATE_GENERATION] = String(changed ? oldGen + 1 : oldGen);
+      },
     },
   };
   for (const info of RESOURCES) {

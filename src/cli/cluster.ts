@@ -14,7 +14,7 @@ import { bootstrapCluster } from '../apiserver/bootstrap.js';
 import { startEventExpiry } from '../apiserver/event-ttl.js';
 import { Client } from '../client/client.js';
 import { HttpTransport } from '../client/transport.js';
-import { NamespaceController, GarbageCollector, ServiceAccountController } from '../controllers/index.js';
+import { NamespaceController, GarbageCollector, ServiceAccountController, DaemonSetController } from '../controllers/index.js';
 import { newControllerContext, ControllerManager } from '../controllers/runtime/index.js';
 
 export interface ClusterOptions extends Partial<ClusterNetworkConfig> {
@@ -81,6 +81,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     new NamespaceController(client, ctx.logger('namespace-controller')),
     new GarbageCollector(client, ctx.logger('garbage-collector')),
     new ServiceAccountController(ctx),
+    new DaemonSetController(ctx),
   );
   const controllers = new AbortController();
   const managerDone = manager.start(controllers.signal).catch((err: unknown) => log(`controller manager stopped: ${(err as Error).message}`));

@@ -6,3 +6,4 @@
 export { NamespaceController } from './namespace/controller.js';
 export { GarbageCollector } from './garbagecollector/index.js';
 export { ServiceAccountController } from './serviceaccount/controller.js';
+export { DaemonSetController } from './daemonset/index.js';

@@ -8,7 +8,7 @@
  * collector through the API.
  */
 export { DaemonSetController, EVENT_REASONS, type DaemonSetControllerOptions } from './controller.js';
-export { nodeShouldRunDaemonPod, daemonPodTolerations, DAEMON_TOLERATIONS, NETWORK_UNAVAILABLE_TOLERATION, type NodeVerdict } from './predicate.js';
+export { nodeShouldRunDaemonPod, daemonSetPredicate, daemonPodTolerations, DAEMON_TOLERATIONS, NETWORK_UNAVAILABLE_TOLERATION, type NodeVerdict } from './predicate.js';
 export {
   newDaemonPod,
   replaceNodeNameAffinity,

@@ -7,7 +7,7 @@
  */
 import type { DaemonSet } from 'kubernetes-types/apps/v1.js';
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
-import { nodeShouldRunDaemonPod, type NodeVerdict } from './predicate.js';
+import { daemonSetPredicate, type NodeVerdict } from './predicate.js';
 import { REVISION_HASH_LABEL, compareDaemonPods, isPodAvailable, isPodReady, isPodUpdated, targetNodeName, templateGeneration } from './pods.js';
 
 /** Verdict of every existing node, by name. */
@@ -18,8 +18,9 @@ export type NodePods = Map<string, Pod[]>;
 /** Runs the predicate once for every node. */
 export function nodeVerdicts(nodes: readonly Node[], ds: DaemonSet): NodeVerdicts {
   const out: NodeVerdicts = new Map();
+  const judge = daemonSetPredicate(ds);
   for (const n of nodes) {
-    if (n.metadata?.name) out.set(n.metadata.name, nodeShouldRunDaemonPod(n, ds));
+    if (n.metadata?.name) out.set(n.metadata.name, judge(n));
   }
   return out;
 }
@@ -317,7 +318,7 @@ export function computeStatus(ds: DaemonSet, verdicts: NodeVerdicts, byNode: Nod
     c.desiredNumberScheduled++;
     if (pods.length === 0) continue;
     c.currentNumberScheduled++;
-    const pod = [...pods].sort(compareDaemonPods)[0]!;
+    const pod = pods.length === 1 ? pods[0]! : [...pods].sort(compareDaemonPods)[0]!;
     if (isPodReady(pod)) {
       c.numberReady++;
       if (isPodAvailable(pod, minReady, nowMs)) c.numberAvailable++;

@@ -6,7 +6,7 @@
  * tolerations, exactly as the pods the controller creates.
  */
 import type { DaemonSet } from 'kubernetes-types/apps/v1.js';
-import type { Node, PodSpec, Toleration } from 'kubernetes-types/core/v1.js';
+import type { Node, PodSpec, Taint, Toleration } from 'kubernetes-types/core/v1.js';
 import { findUntoleratedTaint, podFitsNodeAffinity } from '../../api/scheduling.js';
 
 /** The verdict for one (node, DaemonSet) pair. */
@@ -71,14 +71,26 @@ export function daemonPodTolerations(spec: Pick<PodSpec, 'tolerations' | 'hostNe
  * @example nodeShouldRunDaemonPod(node, ds) // { shouldRun: true, shouldContinueRunning: true }
  */
 export function nodeShouldRunDaemonPod(node: Node, ds: DaemonSet): NodeVerdict {
+  return daemonSetPredicate(ds)(node);
+}
+
+/**
+ * {@link nodeShouldRunDaemonPod} with the pod's tolerations computed once, for
+ * judging many nodes against one DaemonSet.
+ *
+ * @example const shouldRun = daemonSetPredicate(ds); nodes.map(shouldRun)
+ */
+export function daemonSetPredicate(ds: DaemonSet): (node: Node) => NodeVerdict {
   const spec = ds.spec?.template?.spec;
-  const name = node.metadata?.name ?? '';
-  if (spec?.nodeName && spec.nodeName !== name) return { shouldRun: false, shouldContinueRunning: false };
-  if (spec && !podFitsNodeAffinity(spec, node)) return { shouldRun: false, shouldContinueRunning: false };
   const tolerations = daemonPodTolerations(spec ?? {});
-  const taints = node.spec?.taints;
-  const blocking = findUntoleratedTaint(taints, tolerations, (t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute');
-  if (!blocking) return { shouldRun: true, shouldContinueRunning: true };
-  const evicting = findUntoleratedTaint(taints, tolerations, (t) => t.effect === 'NoExecute');
-  return { shouldRun: false, shouldContinueRunning: !evicting };
+  const blocks = (t: Taint): boolean => t.effect === 'NoSchedule' || t.effect === 'NoExecute';
+  const evicts = (t: Taint): boolean => t.effect === 'NoExecute';
+  return (node) => {
+    const name = node.metadata?.name ?? '';
+    if (spec?.nodeName && spec.nodeName !== name) return { shouldRun: false, shouldContinueRunning: false };
+    if (spec && !podFitsNodeAffinity(spec, node)) return { shouldRun: false, shouldContinueRunning: false };
+    const taints = node.spec?.taints;
+    if (!taints?.length || !findUntoleratedTaint(taints, tolerations, blocks)) return { shouldRun: true, shouldContinueRunning: true };
+    return { shouldRun: false, shouldContinueRunning: !findUntoleratedTaint(taints, tolerations, evicts) };
+  };
 }
