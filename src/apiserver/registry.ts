@@ -354,7 +354,8 @@ export class Registry {
     else delete m.deletionTimestamp;
     if (om.deletionGracePeriodSeconds !== undefined) m.deletionGracePeriodSeconds = om.deletionGracePeriodSeconds;
     else delete m.deletionGracePeriodSeconds;
-    if (s.hasStatus) {
+    // The binding subresource writes spec.nodeName and the PodScheduled condition together.
+    if (s.hasStatus && ctx.subresource !== 'binding') {
       if (old.status === undefined) delete obj.status;
       else obj.status = clone(old.status);
     }

@@ -113,7 +113,7 @@ const binding: Handler = async (c) => {
       else conds.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: now });
       return p;
     },
-    { dryRun },
+    { dryRun, subresource: 'binding' },
   );
   sendJSON(c.res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
 };

@@ -4,6 +4,7 @@
  * the tests both start clusters through `startCluster`.
  */
 import { mkdirSync } from 'node:fs';
+import { setMaxListeners } from 'node:events';
 import pino from 'pino';
 import { openStore } from '../store/index.js';
 import type { Store } from '../store/types.js';
@@ -14,8 +15,11 @@ import { bootstrapCluster } from '../apiserver/bootstrap.js';
 import { startEventExpiry } from '../apiserver/event-ttl.js';
 import { Client } from '../client/client.js';
 import { HttpTransport } from '../client/transport.js';
-import { NamespaceController, GarbageCollector, ServiceAccountController, DaemonSetController } from '../controllers/index.js';
+import { NamespaceController, GarbageCollector, ServiceAccountController, DaemonSetController, ReplicaSetController, DeploymentController } from '../controllers/index.js';
 import { newControllerContext, ControllerManager } from '../controllers/runtime/index.js';
+import { Scheduler } from '../scheduler/index.js';
+import { SimulatedNodePool } from '../node/index.js';
+import { NodeLifecycleController } from '../controllers/nodelifecycle/index.js';
 
 export interface ClusterOptions extends Partial<ClusterNetworkConfig> {
   dataDir: string;
@@ -25,6 +29,16 @@ export interface ClusterOptions extends Partial<ClusterNetworkConfig> {
   /** 0 picks a free port. Default 6443. */
   port?: number;
   log?: (line: string) => void;
+  /**
+   * `all` (default): every controller, the scheduler and the simulated node pool.
+   * `core`: only the namespace, garbage-collector and service-account controllers —
+   * for tests that play the other components themselves.
+   */
+  controllers?: 'all' | 'core';
+  /** Simulated nodes to start (`node-1`…`node-N`); default 0 here, 3 from `skiff up`. */
+  nodes?: number;
+  /** `--node-monitor-grace-period` in seconds (default 40). */
+  nodeMonitorGracePeriodSeconds?: number;
   /** `--event-ttl`: how long Events live, default 1 h. */
   eventTTLMs?: number;
   /** Structured log level for components (pino), default `warn`. */
@@ -81,11 +95,31 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     new NamespaceController(client, ctx.logger('namespace-controller')),
     new GarbageCollector(client, ctx.logger('garbage-collector')),
     new ServiceAccountController(ctx),
-    new DaemonSetController(ctx),
   );
+  const nodeCount = opts.nodes ?? 0;
+  let pool: SimulatedNodePool | undefined;
+  if ((opts.controllers ?? 'all') === 'all') {
+    pool = new SimulatedNodePool(ctx, { nodes: Array.from({ length: nodeCount }, (_, i) => ({ name: `node-${i + 1}` })) });
+    manager.add(
+      new DaemonSetController(ctx),
+      new ReplicaSetController(ctx),
+      new DeploymentController(ctx),
+      new Scheduler(ctx),
+      new NodeLifecycleController(ctx, { ...(opts.nodeMonitorGracePeriodSeconds ? { nodeMonitorGracePeriodSeconds: opts.nodeMonitorGracePeriodSeconds } : {}) }),
+      // The node agents: one simulated pool runs every simulated node (and adopts Node objects made through the API).
+      pool,
+    );
+  }
   const controllers = new AbortController();
+  // Every informer and worker listens on this one signal.
+  setMaxListeners(0, controllers.signal);
   const managerDone = manager.start(controllers.signal).catch((err: unknown) => log(`controller manager stopped: ${(err as Error).message}`));
   log(`controllers: ${manager.names().join(', ')}`);
+  if (pool && nodeCount > 0) {
+    const tn = Date.now();
+    await Promise.race([pool.ready, new Promise((r) => setTimeout(r, 120_000))]);
+    log(`nodes: ${nodeCount} simulated node(s) Ready in ${Date.now() - tn} ms`);
+  }
   return {
     server,
     store,

@@ -7,3 +7,5 @@ export { NamespaceController } from './namespace/controller.js';
 export { GarbageCollector } from './garbagecollector/index.js';
 export { ServiceAccountController } from './serviceaccount/controller.js';
 export { DaemonSetController } from './daemonset/index.js';
+export { ReplicaSetController } from './replicaset/index.js';
+export { DeploymentController } from './deployment/index.js';

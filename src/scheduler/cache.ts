@@ -23,8 +23,8 @@ export function podTerminal(pod: Pod): boolean {
 /** Nodes and assigned pods. Not thread-safe by design: JavaScript runs one decision at a time. */
 export class SchedulerCache {
   private readonly infos = new Map<string, NodeInfo>();
-  /** Names of infos that have a Node, in a stable order for round-robin scans. */
-  private readonly order: string[] = [];
+  /** Infos that have a Node, in a stable order for round-robin scans. */
+  private readonly order: NodeInfo[] = [];
   private readonly position = new Map<string, number>();
   private readonly pods = new Map<string, Entry>();
 
@@ -35,7 +35,7 @@ export class SchedulerCache {
 
   /** The i-th node in scan order (0 ≤ i < nodeCount()). */
   nodeAt(i: number): NodeInfo {
-    return this.infos.get(this.order[i]!)!;
+    return this.order[i]!;
   }
 
   /** The NodeInfo of a Node that exists, or undefined. */
@@ -52,7 +52,7 @@ export class SchedulerCache {
     ni.setNode(node);
     if (!this.position.has(name)) {
       this.position.set(name, this.order.length);
-      this.order.push(name);
+      this.order.push(ni);
     }
   }
 
@@ -64,9 +64,9 @@ export class SchedulerCache {
     const i = this.position.get(name);
     if (i !== undefined) {
       const last = this.order.pop()!;
-      if (last !== name) {
+      if (last !== ni) {
         this.order[i] = last;
-        this.position.set(last, i);
+        this.position.set(last.name, i);
       }
       this.position.delete(name);
     }
@@ -86,7 +86,11 @@ export class SchedulerCache {
       if (cur && !(cur.assumed && !nodeName)) this.removePod(key);
       return;
     }
-    if (cur && !cur.assumed && cur.info.nodeName === nodeName && cur.info.uid === pod.metadata?.uid) return;
+    // Pod resources do not change once assigned: a known pod on the same node is only confirmed.
+    if (cur && cur.info.nodeName === nodeName && cur.info.uid === pod.metadata?.uid) {
+      cur.assumed = false;
+      return;
+    }
     this.place(podInfoOf(pod), false);
   }
 

@@ -72,10 +72,14 @@ export const nodeName: FilterPlugin = {
 };
 
 /** NoSchedule and NoExecute taints must be tolerated; PreferNoSchedule only lowers the score. */
+const hardTaint = (x: Taint): boolean => x.effect === 'NoSchedule' || x.effect === 'NoExecute';
+
 export const taintToleration: FilterPlugin = {
   name: 'TaintToleration',
   filter(p, n) {
-    const t = findUntoleratedTaint(n.node?.spec?.taints, p.pod.spec?.tolerations, (x) => x.effect === 'NoSchedule' || x.effect === 'NoExecute');
+    const taints = n.node?.spec?.taints;
+    if (!taints || taints.length === 0) return undefined;
+    const t = findUntoleratedTaint(taints, p.pod.spec?.tolerations, hardTaint);
     return t ? reject(this.name, 'UnschedulableAndUnresolvable', REASONS.untoleratedTaint(t)) : undefined;
   },
 };

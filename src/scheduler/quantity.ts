@@ -53,6 +53,11 @@ export function parseQuantity(q: string | number, scale = 0): number {
   if (suffix && suffix in BINARY) e2 = BINARY[suffix]!;
   else if (suffix) e10 += DECIMAL[suffix]!;
   else if (exp) e10 += Number(exp);
+  if (!frac && e10 >= 0 && whole!.length <= 15) {
+    // Fast path, exact while the result stays a safe integer.
+    const n = Number(whole) * 2 ** e2 * 10 ** e10;
+    if (Number.isSafeInteger(n)) return sign === '-' ? -n : n;
+  }
   if (sign === '-') mant = -mant;
   let v = mant * (1n << BigInt(e2));
   v = e10 >= 0 ? v * pow10(e10) : ceilDiv(v, pow10(-e10));

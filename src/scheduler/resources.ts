@@ -43,27 +43,57 @@ export function isScalarResource(name: string): boolean {
 
 type Vec = PodRequests;
 
+/** Shared by vectors without extended resources; never written (see `setScalar`). */
+const NO_SCALAR: Map<string, number> = new Map();
+
 function zero(): Vec {
-  return { ...emptyResources(), nonZeroMilliCPU: 0, nonZeroMemory: 0 };
+  return { milliCPU: 0, memory: 0, ephemeralStorage: 0, scalar: NO_SCALAR, nonZeroMilliCPU: 0, nonZeroMemory: 0 };
 }
 
-function fromList(list: Record<string, string | number> | undefined): Vec {
-  const v = zero();
+function setScalar(v: Vec, k: string, x: number): void {
+  if (v.scalar === NO_SCALAR) v.scalar = new Map();
+  v.scalar.set(k, x);
+}
+
+/** Adds a container's requests list to `v` (`max` instead of add when `takeMax`). */
+function accumulate(v: Vec, list: Record<string, string | number> | undefined, takeMax: boolean): void {
+  let cpu = 0;
+  let mem = 0;
+  let eph = 0;
   let cpuSet = false;
   let memSet = false;
-  for (const [name, q] of Object.entries(list ?? {})) {
-    if (name === 'cpu') {
-      v.milliCPU = resourceValue(name, q);
-      cpuSet = true;
-    } else if (name === 'memory') {
-      v.memory = resourceValue(name, q);
-      memSet = true;
-    } else if (name === 'ephemeral-storage') v.ephemeralStorage = resourceValue(name, q);
-    else if (isScalarResource(name)) v.scalar.set(name, resourceValue(name, q));
+  if (list) {
+    for (const name in list) {
+      const q = list[name]!;
+      if (name === 'cpu') {
+        cpu = resourceValue(name, q);
+        cpuSet = true;
+      } else if (name === 'memory') {
+        mem = resourceValue(name, q);
+        memSet = true;
+      } else if (name === 'ephemeral-storage') eph = resourceValue(name, q);
+      else if (isScalarResource(name)) {
+        const x = resourceValue(name, q);
+        const cur = v.scalar.get(name) ?? 0;
+        setScalar(v, name, takeMax ? Math.max(cur, x) : cur + x);
+      }
+    }
   }
-  v.nonZeroMilliCPU = cpuSet ? v.milliCPU : DEFAULT_MILLI_CPU_REQUEST;
-  v.nonZeroMemory = memSet ? v.memory : DEFAULT_MEMORY_REQUEST;
-  return v;
+  const nzCpu = cpuSet ? cpu : DEFAULT_MILLI_CPU_REQUEST;
+  const nzMem = memSet ? mem : DEFAULT_MEMORY_REQUEST;
+  if (takeMax) {
+    v.milliCPU = Math.max(v.milliCPU, cpu);
+    v.memory = Math.max(v.memory, mem);
+    v.ephemeralStorage = Math.max(v.ephemeralStorage, eph);
+    v.nonZeroMilliCPU = Math.max(v.nonZeroMilliCPU, nzCpu);
+    v.nonZeroMemory = Math.max(v.nonZeroMemory, nzMem);
+  } else {
+    v.milliCPU += cpu;
+    v.memory += mem;
+    v.ephemeralStorage += eph;
+    v.nonZeroMilliCPU += nzCpu;
+    v.nonZeroMemory += nzMem;
+  }
 }
 
 function add(a: Vec, b: Vec): void {
@@ -72,7 +102,7 @@ function add(a: Vec, b: Vec): void {
   a.ephemeralStorage += b.ephemeralStorage;
   a.nonZeroMilliCPU += b.nonZeroMilliCPU;
   a.nonZeroMemory += b.nonZeroMemory;
-  for (const [k, x] of b.scalar) a.scalar.set(k, (a.scalar.get(k) ?? 0) + x);
+  for (const [k, x] of b.scalar) setScalar(a, k, (a.scalar.get(k) ?? 0) + x);
 }
 
 function max(a: Vec, b: Vec): void {
@@ -81,15 +111,13 @@ function max(a: Vec, b: Vec): void {
   a.ephemeralStorage = Math.max(a.ephemeralStorage, b.ephemeralStorage);
   a.nonZeroMilliCPU = Math.max(a.nonZeroMilliCPU, b.nonZeroMilliCPU);
   a.nonZeroMemory = Math.max(a.nonZeroMemory, b.nonZeroMemory);
-  for (const [k, x] of b.scalar) a.scalar.set(k, Math.max(a.scalar.get(k) ?? 0, x));
-}
-
-function clone(v: Vec): Vec {
-  return { ...v, scalar: new Map(v.scalar) };
+  for (const [k, x] of b.scalar) setScalar(a, k, Math.max(a.scalar.get(k) ?? 0, x));
 }
 
 function requestsOf(c: Container): Vec {
-  return fromList(c.resources?.requests as Record<string, string | number> | undefined);
+  const v = zero();
+  accumulate(v, c.resources?.requests as Record<string, string | number> | undefined, false);
+  return v;
 }
 
 /**
@@ -102,7 +130,8 @@ function requestsOf(c: Container): Vec {
  */
 export function podRequests(spec: Pick<PodSpec, 'containers' | 'initContainers' | 'overhead'>): PodRequests {
   const sum = zero();
-  for (const c of spec.containers ?? []) add(sum, requestsOf(c));
+  for (const c of spec.containers ?? []) accumulate(sum, c.resources?.requests as Record<string, string | number> | undefined, false);
+  if (!spec.initContainers?.length && !spec.overhead) return sum;
   const sidecars = zero();
   const initMax = zero();
   for (const c of spec.initContainers ?? []) {
@@ -112,13 +141,20 @@ export function podRequests(spec: Pick<PodSpec, 'containers' | 'initContainers' 
       add(sidecars, r);
       max(initMax, sidecars);
     } else {
-      const t = clone(r);
+      const t = r;
       add(t, sidecars);
       max(initMax, t);
     }
   }
   max(sum, initMax);
-  if (spec.overhead) add(sum, fromList(spec.overhead as Record<string, string | number>));
+  if (spec.overhead) {
+    // Overhead is not a container: it adds no non-zero defaults.
+    const o = zero();
+    accumulate(o, spec.overhead as Record<string, string | number>, false);
+    o.nonZeroMilliCPU = o.milliCPU;
+    o.nonZeroMemory = o.memory;
+    add(sum, o);
+  }
   return sum;
 }
 

@@ -13,7 +13,7 @@ import type { Controller, ControllerContext, EventRecorder } from '../controller
 import { podTerminal, SchedulerCache } from './cache.js';
 import { fitErrorMessage, preemptionMessage, truncateMessage, type Diagnosis } from './fit-error.js';
 import { runFilters, type PodToSchedule } from './filters.js';
-import { podInfoOf } from './node-info.js';
+import { podInfoOf, type PodInfo } from './node-info.js';
 import { SchedulingQueue } from './queue.js';
 import { NO_NODES_AVAILABLE, schedulePod, type ScheduleState } from './schedule.js';
 
@@ -32,9 +32,9 @@ export interface SchedulerOptions {
 const PERIODIC_FLUSH_MS = 30_000;
 
 /** The pod a scheduling attempt works on, with requests and ports computed once. */
-export function podToSchedule(pod: Pod): PodToSchedule {
+export function podToSchedule(pod: Pod): PodToSchedule & { info: PodInfo } {
   const info = podInfoOf(pod, '');
-  return { pod, requests: info.requests, ports: info.ports, owner: info.owner };
+  return { pod, requests: info.requests, ports: info.ports, owner: info.owner, info };
 }
 
 /** Compact reference for events. */
@@ -168,7 +168,7 @@ export class Scheduler implements Controller {
     this.queue.recordAttempt(key);
     const p = podToSchedule(pod);
     const out = schedulePod(p, this.cache, this.state, { random: this.random });
-    if (out.kind === 'fit') return this.bind(pod, key, out.node);
+    if (out.kind === 'fit') return this.bind(pod, key, out.node, p.info);
     if (out.kind === 'error') return this.fail(pod, key, out.message === NO_NODES_AVAILABLE ? 'Unschedulable' : 'SchedulerError', out.message);
     return this.fail(pod, key, 'Unschedulable', this.unschedulableMessage(p, out.diagnosis));
   }
@@ -192,10 +192,10 @@ export class Scheduler implements Controller {
     return fitErrorMessage(d, post);
   }
 
-  private async bind(pod: Pod, key: string, node: string): Promise<void> {
+  private async bind(pod: Pod, key: string, node: string, info: PodInfo): Promise<void> {
     const ns = pod.metadata?.namespace ?? '';
     const name = pod.metadata?.name ?? '';
-    this.cache.assume(podInfoOf(pod, node));
+    this.cache.assume({ ...info, nodeName: node });
     try {
       await this.ctx.client.resource('', 'v1', 'pods').createSubresource(ns, name, 'binding', {
         apiVersion: 'v1',

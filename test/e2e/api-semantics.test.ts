@@ -119,7 +119,7 @@ const evNames = (events: WatchEvent[]): string[] => events.map((e) => `${e.type}
 
 before(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'skiff-api-semantics-'));
-  cluster = await startCluster({ dataDir, store: 'memory', port: 0 });
+  cluster = await startCluster({ dataDir, store: 'memory', port: 0, controllers: 'core' });
   firstRV = await listRV('/api/v1/configmaps');
 });
 

@@ -205,7 +205,7 @@ describe('daemonset controller', () => {
 
   before(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'skiff-ds-'));
-    cluster = await startCluster({ dataDir, store: 'memory', port: 0 });
+    cluster = await startCluster({ dataDir, store: 'memory', port: 0, controllers: 'core' });
     kubeconfig = join(dataDir, 'kubeconfig');
     writeFileSync(
       kubeconfig,

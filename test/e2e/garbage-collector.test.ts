@@ -64,7 +64,7 @@ describe('garbage collector', () => {
 
   before(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'skiff-gc-'));
-    cluster = await startCluster({ dataDir, store: 'memory', port: 0 });
+    cluster = await startCluster({ dataDir, store: 'memory', port: 0, controllers: 'core' });
     cms = cluster.client.resource('', 'v1', 'configmaps');
     pods = cluster.client.resource('', 'v1', 'pods');
     rss = cluster.client.resource('apps', 'v1', 'replicasets');

@@ -182,7 +182,8 @@ export function updateManagedFields(old: JsonObject | undefined, updated: JsonOb
   const ignored = ignoredSet(options.subresource);
   const apiVersion = typeof updated['apiVersion'] === 'string' ? updated['apiVersion'] : String(old?.['apiVersion'] ?? '');
   const managers = readManagers(old);
-  const cmp = compare(withoutManagedFields(old ?? {}), withoutManagedFields(updated), meta, ignored);
+  // Only the part the write may change is compared: status for /status, everything else otherwise.
+  const cmp = compare(relevantPart(withoutManagedFields(old ?? {}), options.subresource), relevantPart(withoutManagedFields(updated), options.subresource), meta, ignored);
   const id = identity(options.manager, 'Update', apiVersion, options.subresource);
   const touched = union(cmp.added, cmp.modified);
   for (const [otherId, m] of managers) {
@@ -577,6 +578,14 @@ function ignoredSet(subresource: string | undefined): FieldNode {
   for (const f of STRIPPED_META) insertPath(set, ['f:metadata', `f:${f}`]);
   insertPath(set, [subresource === 'status' ? 'f:spec' : 'f:status']);
   return set;
+}
+
+/** The top-level fields a write through `subresource` can change (a shallow view). */
+function relevantPart(obj: JsonObject, subresource: string | undefined): JsonObject {
+  if (subresource === 'status') return 'status' in obj ? { status: obj['status'] as JsonObject } : {};
+  if (!('status' in obj)) return obj;
+  const { status: _s, ...rest } = obj;
+  return rest;
 }
 
 /** A shallow view of `obj` without metadata.managedFields (callers only read it). */

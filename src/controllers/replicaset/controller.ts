@@ -124,8 +124,9 @@ export class ReplicaSetController implements Controller {
 
   /** Waits for the caches, then reconciles until `signal` aborts. */
   async start(signal: AbortSignal): Promise<void> {
-    const aborted = new Promise<void>((r) => signal.addEventListener('abort', () => r(), { once: true }));
-    await Promise.race([Promise.all([this.rsInformer.synced, this.podInformer.synced]), aborted]);
+    let onAbort = (): void => {};
+    const aborted = new Promise<void>((r) => signal.addEventListener('abort', (onAbort = () => r()), { once: true }));
+    await Promise.race([Promise.all([this.rsInformer.synced, this.podInformer.synced]), aborted]).finally(() => signal.removeEventListener('abort', onAbort));
     if (signal.aborted) return;
     await runWorkers(this.queue, this.workers, (key) => this.reconcile(key), signal, this.log);
   }

@@ -1,0 +1,53 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Taint, Toleration } from 'kubernetes-types/core/v1.js';
+import { evictionDecision, matchingTolerations, minTolerationMs, taintAddedAt, type EvictionDecision } from './eviction.js';
+
+const T0 = 1_000_000;
+const unreachable: Taint = { key: 'node.kubernetes.io/unreachable', effect: 'NoExecute' };
+const notReady: Taint = { key: 'node.kubernetes.io/not-ready', effect: 'NoExecute' };
+const custom: Taint = { key: 'dedicated', value: 'acc', effect: 'NoExecute' };
+const tol = (key: string | undefined, seconds?: number, extra: Partial<Toleration> = {}): Toleration => ({ key, operator: 'Exists', effect: 'NoExecute', ...(seconds === undefined ? {} : { tolerationSeconds: seconds }), ...extra });
+const DS_TOLERATIONS = [tol('node.kubernetes.io/not-ready'), tol('node.kubernetes.io/unreachable')];
+const DEFAULT_TOLERATIONS = [tol('node.kubernetes.io/not-ready', 300), tol('node.kubernetes.io/unreachable', 300)];
+
+test('eviction decisions per pod (upstream taint manager cases)', () => {
+  const since = (): number => T0;
+  const table: Array<[string, Toleration[] | undefined, Taint[], number, EvictionDecision]> = [
+    ['no NoExecute taint', [], [], T0, { action: 'keep' }],
+    ['untolerated taint: evict at once', undefined, [custom], T0, { action: 'evict' }],
+    ['one of two taints untolerated', DEFAULT_TOLERATIONS, [unreachable, custom], T0, { action: 'evict' }],
+    ['DaemonSet pod tolerates unreachable forever', DS_TOLERATIONS, [unreachable], T0 + 10_000_000, { action: 'keep' }],
+    ['default 300 s toleration: wait', DEFAULT_TOLERATIONS, [unreachable], T0 + 1000, { action: 'wait', at: T0 + 300_000 }],
+    ['default 300 s toleration: past the deadline', DEFAULT_TOLERATIONS, [unreachable], T0 + 300_000, { action: 'evict' }],
+    ['tolerationSeconds 2', [tol('node.kubernetes.io/unreachable', 2)], [unreachable], T0, { action: 'wait', at: T0 + 2000 }],
+    ['tolerationSeconds 0 evicts at once', [tol('node.kubernetes.io/unreachable', 0)], [unreachable], T0, { action: 'evict' }],
+    ['the shortest used toleration wins', [tol('node.kubernetes.io/unreachable', 60), tol('node.kubernetes.io/not-ready', 10)], [unreachable, notReady], T0, { action: 'wait', at: T0 + 10_000 }],
+    ['Exists with no key tolerates all', [{ operator: 'Exists' }], [unreachable, custom], T0, { action: 'keep' }],
+    ['value must match for Equal', [{ key: 'dedicated', operator: 'Equal', value: 'other', effect: 'NoExecute' }], [custom], T0, { action: 'evict' }],
+  ];
+  for (const [name, tols, taints, now, want] of table) assert.deepEqual(evictionDecision(tols, taints, since, now), want, name);
+});
+
+test('the deadline counts from the earliest taint tolerated for a while, not from one tolerated forever', () => {
+  const since = (t: Taint): number => (t.key === custom.key ? T0 - 1_000_000 : T0);
+  const tols = [tol('dedicated'), tol('node.kubernetes.io/unreachable', 5)];
+  assert.deepEqual(evictionDecision(tols, [custom, unreachable], since, T0), { action: 'wait', at: T0 + 5000 });
+});
+
+test('matching tolerations and the minimum toleration time', () => {
+  assert.equal(matchingTolerations([custom], []), undefined);
+  assert.deepEqual(matchingTolerations([], []), []);
+  assert.equal(minTolerationMs([]), 0);
+  assert.equal(minTolerationMs([tol('a')]), -1);
+  assert.equal(minTolerationMs([tol('a'), tol('b', 7)]), 7000);
+  assert.equal(minTolerationMs([tol('a', -1), tol('b', 7)]), 0);
+});
+
+test('a taint counts from its timeAdded unless that is missing, invalid or in the future', () => {
+  const now = Date.parse('2025-01-01T00:01:00Z');
+  assert.equal(taintAddedAt({ ...unreachable, timeAdded: '2025-01-01T00:00:00Z' }, 5, now), Date.parse('2025-01-01T00:00:00Z'));
+  assert.equal(taintAddedAt(unreachable, 5, now), 5);
+  assert.equal(taintAddedAt({ ...unreachable, timeAdded: 'garbage' }, 5, now), 5);
+  assert.equal(taintAddedAt({ ...unreachable, timeAdded: '2026-01-01T00:00:00Z' }, 5, now), 5);
+});
