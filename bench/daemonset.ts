@@ -38,13 +38,13 @@ function peakRssMiB(pid: number): number {
   }
 }
 
-async function waitFor<T>(what: string, timeoutMs: number, fn: () => Promise<T | undefined>): Promise<T> {
+async function waitFor<T>(what: string, timeoutMs: number, fn: () => Promise<T | undefined>, everyMs = 250): Promise<T> {
   const t0 = Date.now();
   for (;;) {
     const v = await fn();
     if (v !== undefined) return v;
     if (Date.now() - t0 > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, everyMs));
   }
 }
 
@@ -60,7 +60,7 @@ export async function benchDaemonSet(): Promise<void> {
       const r = await request(base, 'GET', '/api/v1/nodes');
       const ready = (r.json.items as any[]).filter((n) => n.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True')).length;
       return ready >= nodes ? ready : undefined;
-    });
+    }, 2000);
     const clusterUp = Date.now() - t0;
     const ds = {
       apiVersion: 'apps/v1',

@@ -159,12 +159,24 @@ export class DaemonSetController implements Controller {
     if (key) this.queue.add(key);
   }
 
+  /**
+   * Pod events arrive in thousands during a rollout; each sync is O(nodes + pods), so
+   * pod-driven syncs are coalesced: a key is queued after a short delay that grows with
+   * the last sync's cost (at most a few syncs per second of CPU). Owner and node
+   * changes still queue at once.
+   */
+  private enqueueForPod(key: string): void {
+    this.queue.addAfter(key, Math.min(250, Math.max(20, 3 * this.lastSyncMs)));
+  }
+
+  private lastSyncMs = 0;
+
   private onPodAdd(p: Pod): void {
     if (p.metadata?.deletionTimestamp) return this.onPodDelete(p);
     const key = this.controllerKey(p);
     if (!key) return;
     this.expectations.creationObserved(`${key}#add`);
-    this.queue.add(key);
+    this.enqueueForPod(key);
   }
 
   private onPodUpdate(o: Pod, p: Pod): void {
@@ -172,9 +184,9 @@ export class DaemonSetController implements Controller {
     if (p.metadata?.deletionTimestamp) return this.onPodDelete(p);
     const oldKey = this.controllerKey(o);
     const key = this.controllerKey(p);
-    if (oldKey && oldKey !== key) this.queue.add(oldKey);
+    if (oldKey && oldKey !== key) this.enqueueForPod(oldKey);
     if (!key) return;
-    this.queue.add(key);
+    this.enqueueForPod(key);
     const ds = this.dsInformer.indexer.get(key);
     const minReady = ds?.spec?.minReadySeconds ?? 0;
     // Availability flips minReadySeconds after readiness, with no event to tell us.
@@ -185,7 +197,7 @@ export class DaemonSetController implements Controller {
     const key = this.controllerKey(p);
     if (!key) return;
     this.expectations.deletionObserved(`${key}#del`, p.metadata?.uid ?? '');
-    this.queue.add(key);
+    this.enqueueForPod(key);
   }
 
   private onNodeChange(old: Node | undefined, node: Node): void {
@@ -212,6 +224,15 @@ export class DaemonSetController implements Controller {
 
   /** Syncs one DaemonSet (upstream `syncDaemonSet`). Exposed for tests. */
   async reconcile(key: string): Promise<ReconcileResult> {
+    const t0 = performance.now();
+    try {
+      return await this.sync(key);
+    } finally {
+      this.lastSyncMs = performance.now() - t0;
+    }
+  }
+
+  private async sync(key: string): Promise<ReconcileResult> {
     const ds = this.dsInformer.indexer.get(key);
     if (!ds) {
       this.forgetExpectations(key);
