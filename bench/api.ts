@@ -27,7 +27,7 @@ function pod(name: string): Record<string, unknown> {
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: { name, labels: { app: 'bench', shard: String(name.length % 7) } },
-    spec: { nodeName: 'node-1', containers: [{ name: 'c', image: 'agnhost', args: ['pause'], ports: [{ containerPort: 8080 }] }] },
+    spec: { nodeName: 'no-such-node', containers: [{ name: 'c', image: 'agnhost', args: ['pause'], ports: [{ containerPort: 8080 }] }] },
   };
 }
 
@@ -52,7 +52,8 @@ interface Result {
 }
 
 async function runOne(store: string, n: number): Promise<Result> {
-  const c = await startServerProcess(store);
+  // No nodes: the benchmark measures the API server, not agents reacting to its pods.
+  const c = await startServerProcess(store, ['--nodes', '0']);
   const base = c.url;
   const ns = '/api/v1/namespaces/default/pods';
   try {

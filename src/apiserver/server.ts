@@ -505,7 +505,14 @@ export class ApiServer {
     if (out.rawItems) {
       // Fast path: stored texts joined as they are, no parse or re-serialization.
       const head = JSON.stringify({ kind: info.listKind, apiVersion: groupVersion(info), metadata: listMeta });
-      return sendJSON(res, 200, `${head.slice(0, -1)},"items":[${out.rawItems.join(',')}]}`);
+      const items = out.rawItems;
+      if (items.length <= 1000) return sendJSON(res, 200, `${head.slice(0, -1)},"items":[${items.join(',')}]}`);
+      // Large lists stream in chunks: no single giant string, and the first bytes leave at once.
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.write(`${head.slice(0, -1)},"items":[`);
+      for (let i = 0; i < items.length; i += 1000) res.write((i ? ',' : '') + items.slice(i, i + 1000).join(','));
+      res.end(']}');
+      return;
     }
     // Items of a list carry no apiVersion/kind upstream? They do in JSON output from kube-apiserver for
     // typed lists they are omitted; kubectl tolerates both. Keep them for client libraries.

@@ -93,7 +93,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   const ctx = newControllerContext(client, logger);
   const manager = new ControllerManager(ctx).add(
     new NamespaceController(client, ctx.logger('namespace-controller')),
-    new GarbageCollector(client, ctx.logger('garbage-collector')),
+    new GarbageCollector(client, ctx.logger('garbage-collector'), { informers: ctx.informers }),
     new ServiceAccountController(ctx),
   );
   const nodeCount = opts.nodes ?? 0;

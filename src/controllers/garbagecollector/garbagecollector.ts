@@ -10,7 +10,7 @@ import type { OwnerReference } from 'kubernetes-types/meta/v1.js';
 import { isReason } from '../../api/errors.js';
 import { findByKind, RESOURCES, type ResourceInfo } from '../../api/resources.js';
 import type { Client, KubeObject } from '../../client/client.js';
-import { deletedObject, SharedInformer } from '../../client/informer.js';
+import { deletedObject, SharedInformer, SharedInformerFactory } from '../../client/informer.js';
 import { errorMessage, silentLogger, type Logger } from '../../client/logger.js';
 import { runWorkers, WorkQueue, type ReconcileResult } from '../../client/workqueue.js';
 import { changeTriggers, Graph, toGcObject } from './graph.js';
@@ -49,6 +49,11 @@ export interface GarbageCollectorOptions {
   workers?: number;
   /** The resources to watch. Default {@link collectedResources}(). */
   resources?: readonly ResourceInfo[];
+  /**
+   * Share these informers (a started-elsewhere factory, e.g. the controller manager's)
+   * instead of running informers of its own: one watch and one cache per resource.
+   */
+  informers?: SharedInformerFactory;
 }
 
 /** How many times a guarded patch is retried on a resourceVersion conflict before giving up to the queue. */
@@ -73,6 +78,7 @@ export class GarbageCollector {
   private readonly queue = new WorkQueue({ name: 'garbage-collector' });
   private readonly informers: Array<SharedInformer<KubeObject>>;
   private readonly workers: number;
+  private readonly ownInformers: boolean;
   private synced = false;
   private resolveReady!: () => void;
 
@@ -82,7 +88,11 @@ export class GarbageCollector {
     opts: GarbageCollectorOptions = {},
   ) {
     this.workers = opts.workers ?? 4;
-    this.informers = (opts.resources ?? collectedResources()).map((info) => new SharedInformer<KubeObject>(client.resource<KubeObject>(info), { logger: log }));
+    const factory = opts.informers;
+    this.ownInformers = !factory;
+    this.informers = (opts.resources ?? collectedResources()).map((info) =>
+      factory ? factory.forResource<KubeObject>(info) : new SharedInformer<KubeObject>(client.resource<KubeObject>(info), { logger: log }),
+    );
     this.ready = new Promise((resolve) => (this.resolveReady = resolve));
   }
 
@@ -120,7 +130,7 @@ export class GarbageCollector {
         },
       });
     }
-    const running = this.informers.map((inf) => inf.start(signal));
+    const running = this.ownInformers ? this.informers.map((inf) => inf.start(signal)) : [];
     try {
       await Promise.all(this.informers.map((inf) => inf.synced));
     } catch (err) {
