@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCluster, type Cluster } from '../../src/cli/cluster.js';
 import { openWatch, rawRequest, summary, type RawRequestOptions, type RawResponse, type RawWatch, type WatchEvent } from '../helpers/raw-http.js';
+import { eventually } from '../helpers/eventually.js';
 
 const TABLE_ACCEPT = 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json';
 const AGGREGATED_ACCEPT =
@@ -64,16 +65,6 @@ async function ok(method: string, path: string, o: RawRequestOptions = {}, code 
   return res.json;
 }
 
-/** Polls `probe` until it returns something other than undefined; fails after `ms` naming `what`. */
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 async function mkNamespace(name: string): Promise<void> {
   await ok('POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name } } });

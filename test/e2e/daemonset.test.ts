@@ -19,24 +19,10 @@ import type { ResourceClient } from '../../src/client/client.js';
 import type { SharedInformer } from '../../src/client/informer.js';
 import { newControllerContext } from '../../src/controllers/runtime/context.js';
 import { DaemonSetController } from '../../src/controllers/daemonset/index.js';
+import { eventually } from '../helpers/eventually.js';
 
 const NS = 'default';
 
-async function eventually<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  let last: unknown;
-  let lastValue: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}${lastValue ? ` (last: ${JSON.stringify(lastValue)})` : ''}`);
-    await new Promise((r) => setTimeout(r, 40));
-  }
-}
 
 function findKubectl(): string | undefined {
   return (process.env.PATH ?? '').split(':').map((d) => join(d, 'kubectl')).find((f) => existsSync(f));

@@ -13,24 +13,10 @@ import { startCluster, type Cluster } from '../../src/cli/cluster.js';
 import { isReason } from '../../src/api/errors.js';
 import type { KubeObject, ResourceClient } from '../../src/client/client.js';
 import { GarbageCollector } from '../../src/controllers/garbagecollector/index.js';
+import { eventually } from '../helpers/eventually.js';
 
 const NS = 'default';
 
-/** Polls `probe` until it returns a value other than undefined; fails with `what` after `ms`. */
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 async function getOrUndefined(rc: ResourceClient, name: string): Promise<KubeObject | undefined> {
   try {

@@ -22,24 +22,11 @@ import { NodeLifecycleController } from '../../src/controllers/nodelifecycle/ind
 import { SimulatedNodePool } from '../../src/node/index.js';
 import { cidrContains, parseCidr } from '../../src/node/ipam.js';
 import { findKubectl } from '../helpers/cluster.js';
+import { eventually } from '../helpers/eventually.js';
 
 const NS = 'default';
 const kubectlPath = findKubectl();
 
-async function eventually<T>(what: string, probe: () => Promise<T | undefined | false>, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 function isReady(p: Pod | Node): boolean {
   return (p.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');

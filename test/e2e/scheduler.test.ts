@@ -19,23 +19,10 @@ import type { ResourceClient } from '../../src/client/client.js';
 import { newControllerContext } from '../../src/controllers/runtime/index.js';
 import { Scheduler } from '../../src/scheduler/index.js';
 import { findKubectl } from '../helpers/cluster.js';
+import { eventually } from '../helpers/eventually.js';
 
 const NS = 'default';
 
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 function kwokNode(name: string, o: { cpu: string; labels?: Record<string, string>; taints?: Taint[]; pods?: string }): Node {
   return {

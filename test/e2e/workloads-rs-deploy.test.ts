@@ -22,25 +22,11 @@ import { runWorkers, WorkQueue } from '../../src/client/workqueue.js';
 import { ControllerManager, newControllerContext } from '../../src/controllers/runtime/index.js';
 import { ReplicaSetController } from '../../src/controllers/replicaset/index.js';
 import { DeploymentController } from '../../src/controllers/deployment/index.js';
+import { eventually } from '../helpers/eventually.js';
 
 const NS = 'default';
 const FIXTURE = new URL('../fixtures/seeds/go-demo-2-rs.yaml', import.meta.url).pathname;
 
-/** Polls `probe` until it returns a value other than undefined; fails with `what` after `ms`. */
-async function eventually<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /**
  * Plays scheduler and kubelet: binds pods to node-1, makes them Running and Ready,
