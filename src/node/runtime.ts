@@ -67,3 +67,41 @@ export interface Runtime {
   /** Registers a listener for state changes of a pod (by UID); returns an unsubscribe function. */
   onChange(listener: (uid: string) => void): () => void;
 }
+
+/**
+ * The streams of one `kubectl exec` session, as the kubelet server hands them
+ * to a runtime. `stdin` is absent unless the client asked for it (`-i`);
+ * with `tty` stderr is merged into stdout, like a terminal.
+ */
+export interface ExecIO {
+  stdin?: NodeJS.ReadableStream;
+  stdout?: NodeJS.WritableStream;
+  stderr?: NodeJS.WritableStream;
+  tty: boolean;
+  /** Terminal size changes (`kubectl exec -t` sends them on the resize channel). */
+  onResize?(listener: (size: { width: number; height: number }) => void): void;
+  /** Aborted when the client goes away; the runtime then kills the command. */
+  signal: AbortSignal;
+}
+
+/**
+ * What a runtime offers the kubelet server beyond running pods (`kubectl logs`
+ * and `kubectl exec`). Optional: a runtime without processes (simulated) has
+ * no logs to read and nothing to exec into, and the kubelet server says so.
+ */
+export interface StreamingRuntime {
+  /**
+   * Path of the container's log file in the CRI format
+   * (`<RFC3339Nano> <stdout|stderr> <F|P> <text>` per line), for the current
+   * instance or, with `previous`, the one before the last restart; undefined when there is none.
+   */
+  containerLogPath(pod: Pod, container: string, previous: boolean): string | undefined;
+  /** Runs `command` in the container's context (env, working dir, pod IP); resolves with its exit code. */
+  exec(pod: Pod, container: string, command: string[], io: ExecIO): Promise<number>;
+}
+
+/** True when `runtime` can serve logs and exec. */
+export function isStreamingRuntime(runtime: Runtime): runtime is Runtime & StreamingRuntime {
+  const r = runtime as Partial<StreamingRuntime>;
+  return typeof r.containerLogPath === 'function' && typeof r.exec === 'function';
+}
