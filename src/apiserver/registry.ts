@@ -14,7 +14,7 @@ import type { ResourceInfo } from '../api/resources.js';
 import { fromStorage, storageResource, toStorage } from '../api/conversion.js';
 import { groupVersion, findResource } from '../api/resources.js';
 import { updateManagedFields, patchMetaFor } from '../api/patch/index.js';
-import { deepEqual, type JsonObject } from '../api/patch/json.js';
+import { jsonEqual, type JsonObject } from '../api/patch/json.js';
 import { WatchCache, decodeStored, withResourceVersion, type CachedEvent, type KObject } from './watch-cache.js';
 
 /** Per-request context handed to strategies. */
@@ -119,10 +119,6 @@ function clone<T>(v: T): T {
   return structuredClone(v);
 }
 
-/** Deep equality that ignores key order and treats absent and undefined alike. */
-function sameJSON(a: unknown, b: unknown): boolean {
-  return deepEqual(JSON.parse(JSON.stringify(a ?? null)), JSON.parse(JSON.stringify(b ?? null)));
-}
 
 /** Encodes a continue token like upstream (`{"v":"meta.k8s.io/v1","rv":N,"start":"key\u0000"}`, base64). */
 export function encodeContinue(rv: number, lastKey: string): string {
@@ -342,7 +338,9 @@ export class Registry {
     const om = old.metadata!;
     if (ctx.subresource === 'status') {
       // Status writes change only status (and managedFields); everything else comes from the old object.
-      const next: KObject = { ...clone(old), status: obj.status };
+      // `old` was decoded for this request alone, so `next` may share its untouched parts.
+      const { status: _oldStatus, metadata: oldMeta, ...rest } = old;
+      const next: KObject = { ...rest, metadata: { ...oldMeta }, status: obj.status };
       if (m.managedFields) next.metadata!.managedFields = m.managedFields;
       return next;
     }
@@ -370,7 +368,7 @@ export class Registry {
     if (ctx.subresource !== 'status') {
       s.defaults?.(obj);
       s.prepareForUpdate?.(obj, old, ctx);
-      if (s.tracksGeneration && !sameJSON(obj.spec, old.spec)) obj.metadata!.generation = (old.metadata!.generation ?? 1) + 1;
+      if (s.tracksGeneration && !jsonEqual(obj.spec, old.spec)) obj.metadata!.generation = (old.metadata!.generation ?? 1) + 1;
     }
     if (old.metadata!.deletionTimestamp) {
       // Finalizers may only be removed from an object being deleted, never added.
@@ -389,7 +387,7 @@ export class Registry {
     // An update that changes nothing is not written (no new resourceVersion), as upstream.
     const oldCmp = { ...old, metadata: { ...old.metadata, resourceVersion: undefined, managedFields: undefined } };
     const newCmp = { ...obj, metadata: { ...obj.metadata, resourceVersion: undefined, managedFields: undefined } };
-    if (sameJSON(oldCmp, newCmp)) {
+    if (jsonEqual(oldCmp, newCmp)) {
       undo?.();
       return old;
     }
@@ -472,7 +470,8 @@ export class Registry {
       const old = this.present(st, decodeStored(kv.value, kv.modRevision));
       if (opts.preconditionRv && opts.preconditionRv !== old.metadata!.resourceVersion) throw conflict(info.group, info.resource, name);
       const ctx = this.ctx(opts);
-      const mutated = await mutate(this.present(info, clone(old)));
+      // A second decode is the cheapest deep copy of the stored object.
+      const mutated = await mutate(this.present(info, decodeStored(kv.value, kv.modRevision)));
       if (mutated.metadata?.resourceVersion && mutated.metadata.resourceVersion !== old.metadata!.resourceVersion) {
         throw conflict(info.group, info.resource, name);
       }
@@ -536,7 +535,7 @@ export class Registry {
         nm.deletionGracePeriodSeconds = grace;
       }
       if (finalizers.size || s.holdsDeletion?.(next)) {
-        if (sameJSON(next, obj)) return { object: obj, deleted: false };
+        if (jsonEqual(next, obj)) return { object: obj, deleted: false };
         if (opts.dryRun) return { object: next, deleted: false };
         try {
           const rev = await this.store.update(key, this.encode(next), kv.modRevision);

@@ -28,7 +28,6 @@ import { openapiV3Root, openapiV3Document } from './openapi/index.js';
 import { selectorFilters } from './selectors.js';
 import { checkFieldValidation, type FieldValidation } from './field-validation.js';
 import { subresourceHandlers } from './subresources.js';
-import { LocalAgent } from './local-connection.js';
 
 /** What `/version` reports; minor 32 makes the kubectl dispatcher run kubectl 1.32. */
 export const VERSION_INFO = {
@@ -178,17 +177,12 @@ export class ApiServer {
     this.registry.stop();
   }
 
-  /** An agent whose connections reach this server in memory (the in-process client transport). */
-  localAgent(): LocalAgent {
-    return new LocalAgent(this.server);
-  }
-
   /** The bound address (after listen). */
   address(): AddressInfo {
     return this.server.address() as AddressInfo;
   }
 
-  /** The request handler, usable without a socket by an in-process transport. */
+  /** The request handler, usable without a socket by the in-process transport (`local-transport.ts`). */
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = process.hrtime.bigint();
     const url = new URL(req.url ?? '/', 'http://x');

@@ -112,7 +112,7 @@ export function decodeStored(value: string, revision: number): KObject {
 }
 
 /**
- * Keeps the last `capacity` events and fans live ones out to watchers.
+ * Keeps at least the last `capacity` events (up to 1,024 more: trimmed in batches) and fans live ones out to watchers.
  * `start()` subscribes to the store from its current revision.
  */
 export class WatchCache {
@@ -183,7 +183,8 @@ export class WatchCache {
         ev.prev?.modRevision,
       );
       this.ring.push(ce);
-      if (this.ring.length > this.capacity) {
+      // Trim in batches: shifting a 20,000-entry array on every event would make each write O(capacity).
+      if (this.ring.length > this.capacity + Math.min(1024, this.capacity >> 2)) {
         const drop = this.ring.length - this.capacity;
         const dropped = this.ring.splice(0, drop);
         this.coveredFrom = dropped[dropped.length - 1]!.revision;

@@ -14,7 +14,7 @@ import { installStrategies, type ClusterNetworkConfig } from '../apiserver/strat
 import { bootstrapCluster } from '../apiserver/bootstrap.js';
 import { startEventExpiry } from '../apiserver/event-ttl.js';
 import { Client } from '../client/client.js';
-import { HttpTransport } from '../client/transport.js';
+import { LocalTransport } from '../apiserver/local-transport.js';
 import { NamespaceController, GarbageCollector, ServiceAccountController, DaemonSetController, ReplicaSetController, DeploymentController } from '../controllers/index.js';
 import { newControllerContext, ControllerManager } from '../controllers/runtime/index.js';
 import { Scheduler } from '../scheduler/index.js';
@@ -87,7 +87,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   const stopEventExpiry = startEventExpiry(registry, opts.eventTTLMs);
   const url = `http://${host}:${addr.port}`;
   log(`api server: listening on ${url} (ready in ${Date.now() - t0} ms)`);
-  const transport = new HttpTransport({ server: 'http://skiff.in-process', agent: server.localAgent(), userAgent: 'skiff-controller-manager' });
+  const transport = new LocalTransport(server, { userAgent: 'skiff-controller-manager' });
   const client = new Client(transport);
   const logger = pino({ name: 'skiff', level: opts.logLevel ?? 'warn' }, pino.destination(2));
   const ctx = newControllerContext(client, logger);

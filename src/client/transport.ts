@@ -1,7 +1,8 @@
 /**
  * The seam between client logic and the wire. Everything above {@link Transport}
  * (typed clients, informers, work queues) is transport-agnostic: the API server
- * provides an in-process transport that calls its handler directly, and
+ * provides an in-process transport that calls its handler directly
+ * (`apiserver/local-transport.ts`), and
  * {@link HttpTransport} speaks HTTP(S) to a remote server.
  */
 import * as http from 'node:http';
@@ -109,7 +110,7 @@ export interface HttpTransportOptions {
   timeoutMs?: number;
   /** User-Agent header. Default `skiff`. */
   userAgent?: string;
-  /** A ready agent to use instead of a new keep-alive one (e.g. the API server's in-process `LocalAgent`). */
+  /** A ready agent to use instead of a new keep-alive one. */
   agent?: http.Agent;
 }
 

@@ -17,8 +17,15 @@ import type { KeyValue, WatchEvent } from './types.js';
  */
 export class KeyIndex {
   readonly #values = new Map<string, KeyValue>();
-  /** Every key in `#values`, sorted (JavaScript string order). */
-  readonly #keys: string[] = [];
+  /**
+   * Keys in sorted order (JavaScript string order) — possibly stale: keys deleted since the
+   * last merge may linger, and keys inserted out of order wait in `#pending`. Writes stay
+   * O(1) (inserting a random name into a sorted array of 20,000 keys shifts it on every
+   * create); the first ordered read merges, in O(n + p log p).
+   */
+  #keys: string[] = [];
+  #pending: string[] = [];
+  #deleted = 0;
 
   /** Number of live keys. */
   get size(): number {
@@ -34,10 +41,10 @@ export class KeyIndex {
     const frozen = Object.isFrozen(kv) ? kv : Object.freeze({ ...kv });
     if (!this.#values.has(kv.key)) {
       const keys = this.#keys;
-      // Appending in key order is the common case (bulk loads, generated names): skip the search.
+      // Appending in key order is the common case (bulk loads, generated names): no merge needed.
       const last = keys[keys.length - 1];
-      if (last === undefined || last < kv.key) keys.push(kv.key);
-      else keys.splice(firstIndex(keys, (k) => k < kv.key), 0, kv.key);
+      if (!this.#pending.length && !this.#deleted && (last === undefined || last < kv.key)) keys.push(kv.key);
+      else this.#pending.push(kv.key);
     }
     this.#values.set(kv.key, frozen);
     return frozen;
@@ -45,8 +52,38 @@ export class KeyIndex {
 
   /** Removes `key` if present. */
   delete(key: string): void {
-    if (!this.#values.delete(key)) return;
-    this.#keys.splice(firstIndex(this.#keys, (k) => k < key), 1);
+    if (this.#values.delete(key)) this.#deleted++;
+  }
+
+  /** The sorted live keys, merging pending inserts and dropping deleted keys first. */
+  #sorted(): string[] {
+    if (!this.#pending.length && !this.#deleted) return this.#keys;
+    const values = this.#values;
+    const add = this.#pending.sort();
+    const old = this.#keys;
+    const out: string[] = [];
+    let i = 0;
+    let j = 0;
+    let prev: string | undefined;
+    while (i < old.length || j < add.length) {
+      const a = old[i];
+      const b = add[j];
+      let k: string;
+      if (b === undefined || (a !== undefined && a < b)) {
+        k = a as string;
+        i++;
+      } else {
+        k = b;
+        j++;
+      }
+      // A key deleted and inserted again sits in both lists.
+      if (k !== prev && values.has(k)) out.push(k);
+      prev = k;
+    }
+    this.#keys = out;
+    this.#pending = [];
+    this.#deleted = 0;
+    return out;
   }
 
   /** Number of keys starting with `prefix`. */
@@ -58,7 +95,7 @@ export class KeyIndex {
   /** Keys starting with `prefix`, sorted. */
   keys(prefix: string): string[] {
     const [lo, hi] = this.#range(prefix, undefined);
-    return this.#keys.slice(lo, hi);
+    return this.#sorted().slice(lo, hi);
   }
 
   /**
@@ -75,6 +112,7 @@ export class KeyIndex {
       if (before.has(k) || !k.startsWith(prefix) || (startAfter !== undefined && k <= startAfter)) continue;
       before.set(k, ev.type === 'create' ? undefined : ev.prev);
     }
+    const keys = this.#sorted();
     const [lo, hi] = this.#range(prefix, startAfter);
     let total = hi - lo;
     const revived: string[] = [];
@@ -89,7 +127,7 @@ export class KeyIndex {
     let i = lo;
     let j = 0;
     while (items.length < limit && (i < hi || j < revived.length)) {
-      const a = i < hi ? (this.#keys[i] as string) : undefined;
+      const a = i < hi ? (keys[i] as string) : undefined;
       const b = revived[j];
       let k: string;
       if (b === undefined || (a !== undefined && a < b)) {
@@ -107,10 +145,11 @@ export class KeyIndex {
 
   /** Index range `[lo, hi)` of keys with `prefix`, after `startAfter`. */
   #range(prefix: string, startAfter: string | undefined): [number, number] {
-    let lo = firstIndex(this.#keys, (k) => k < prefix);
-    if (startAfter !== undefined) lo = Math.max(lo, firstIndex(this.#keys, (k) => k <= startAfter));
+    const keys = this.#sorted();
+    let lo = firstIndex(keys, (k) => k < prefix);
+    if (startAfter !== undefined) lo = Math.max(lo, firstIndex(keys, (k) => k <= startAfter));
     // Keys with the prefix form one contiguous run right after the keys below it.
-    const hi = firstIndex(this.#keys, (k) => k < prefix || k.startsWith(prefix));
+    const hi = firstIndex(keys, (k) => k < prefix || k.startsWith(prefix));
     return [lo, Math.max(lo, hi)];
   }
 }

@@ -22,6 +22,37 @@ export function clone<T>(v: T): T {
   return v;
 }
 
+/**
+ * Equality of what two values serialize to as JSON, without serializing: key order does
+ * not matter, an `undefined` property is the same as an absent one, and `undefined`
+ * (top level or in an array) is the same as `null`.
+ *
+ * @example jsonEqual({ a: 1, b: undefined }, { a: 1 }) // true
+ */
+export function jsonEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (a === undefined || a === null) return b === undefined || b === null;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!jsonEqual(a[i], b[i])) return false;
+    return true;
+  }
+  if (isObject(a) && isObject(b)) {
+    let na = 0;
+    for (const k in a) {
+      const x = a[k];
+      if (x === undefined) continue;
+      na++;
+      const y = b[k];
+      if (y === undefined || !jsonEqual(x, y)) return false;
+    }
+    let nb = 0;
+    for (const k in b) if (b[k] !== undefined) nb++;
+    return na === nb;
+  }
+  return false;
+}
+
 /** Deep equality of JSON values (object key order does not matter). */
 export function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
