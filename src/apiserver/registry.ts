@@ -115,6 +115,24 @@ export function timestamp(d: Date): string {
   return `${iso.slice(0, 19)}Z`;
 }
 
+/** The stored text of objects this registry just wrote, so a response need not serialize them again. */
+const storedTexts = new WeakMap<object, { text: string; rev: number; apiVersion: unknown; kind: unknown }>();
+
+function rememberStored(obj: KObject, text: string, rev: number): void {
+  storedTexts.set(obj, { text, rev, apiVersion: obj.apiVersion, kind: obj.kind });
+}
+
+/**
+ * The JSON of an object as the registry just stored it (resourceVersion included), or
+ * undefined when `obj` is not such an object or no longer matches what was stored
+ * (another version presented, or a new resourceVersion).
+ */
+export function storedJSON(obj: KObject): string | undefined {
+  const s = storedTexts.get(obj);
+  if (!s || s.apiVersion !== obj.apiVersion || s.kind !== obj.kind || obj.metadata?.resourceVersion !== String(s.rev)) return undefined;
+  return withResourceVersion(s.text, s.rev);
+}
+
 function clone<T>(v: T): T {
   return structuredClone(v);
 }
@@ -286,8 +304,10 @@ export class Registry {
       return this.present(served, obj);
     }
     try {
-      const rev = await this.store.create(key, this.encode(obj));
+      const text = this.encode(obj);
+      const rev = await this.store.create(key, text);
       meta.resourceVersion = String(rev);
+      rememberStored(obj, text, rev);
       return this.present(served, obj);
     } catch (err) {
       undo?.();
@@ -411,8 +431,10 @@ export class Registry {
       }
     }
     try {
-      const newRev = await this.store.update(key, this.encode(obj), rev);
+      const text = this.encode(obj);
+      const newRev = await this.store.update(key, text, rev);
       obj.metadata!.resourceVersion = String(newRev);
+      rememberStored(obj, text, newRev);
       return obj;
     } catch (err) {
       undo?.();

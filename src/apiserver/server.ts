@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { Registry as PromRegistry, Counter, Histogram, Gauge, collectDefaultMetrics } from 'prom-client';
 import { ApiError, badRequest, notFound } from '../api/errors.js';
 import { RESOURCES, findResource, groupVersion, type ResourceInfo } from '../api/resources.js';
-import { Registry, timestamp, type DeleteOptions } from './registry.js';
+import { Registry, storedJSON, timestamp, type DeleteOptions } from './registry.js';
 import type { KObject } from './watch-cache.js';
 import { readBody, sendError, sendJSON, parseBool, warningHeader } from './http.js';
 import {
@@ -473,7 +473,8 @@ export class ApiServer {
       const table = printTable(info, [obj], { includeObject: includeObject(q), listMeta: { resourceVersion: obj.metadata?.resourceVersion ?? '' } });
       return sendJSON(res, code, table, 'application/json', headers);
     }
-    sendJSON(res, code, obj, 'application/json', headers);
+    // A freshly written object goes out as the text just stored, not serialized a second time.
+    sendJSON(res, code, storedJSON(obj) ?? obj, 'application/json', headers);
   }
 
   private async serveList(req: IncomingMessage, res: ServerResponse, url: URL, t: ResourceRequest): Promise<void> {

@@ -1,11 +1,10 @@
 /**
  * Wires one skiff cluster in this process: store → registry (with the per-kind
- * strategies) → API server → bootstrap objects → controllers. `skiff up` and
+ * strategies) → API server → bootstrap objects → components (controllers,
+ * scheduler, node agents; in a worker thread by default). `skiff up` and
  * the tests both start clusters through `startCluster`.
  */
 import { mkdirSync } from 'node:fs';
-import { setMaxListeners } from 'node:events';
-import pino from 'pino';
 import { openStore } from '../store/index.js';
 import type { Store } from '../store/types.js';
 import { Registry } from '../apiserver/registry.js';
@@ -15,11 +14,8 @@ import { bootstrapCluster } from '../apiserver/bootstrap.js';
 import { startEventExpiry } from '../apiserver/event-ttl.js';
 import { Client } from '../client/client.js';
 import { LocalTransport } from '../apiserver/local-transport.js';
-import { NamespaceController, GarbageCollector, ServiceAccountController, DaemonSetController, ReplicaSetController, DeploymentController } from '../controllers/index.js';
-import { newControllerContext, ControllerManager } from '../controllers/runtime/index.js';
-import { Scheduler } from '../scheduler/index.js';
-import { SimulatedNodePool } from '../node/index.js';
-import { NodeLifecycleController } from '../controllers/nodelifecycle/index.js';
+import { startComponents, type ComponentOptions } from './components.js';
+import { startComponentsThread } from './components-thread.js';
 
 export interface ClusterOptions extends Partial<ClusterNetworkConfig> {
   dataDir: string;
@@ -43,6 +39,8 @@ export interface ClusterOptions extends Partial<ClusterNetworkConfig> {
   eventTTLMs?: number;
   /** Structured log level for components (pino), default `warn`. */
   logLevel?: string;
+  /** Run the components in a worker thread (default true); false keeps them in this thread (profiling, debugging). */
+  componentsThread?: boolean;
 }
 
 export interface Cluster {
@@ -87,38 +85,19 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   const stopEventExpiry = startEventExpiry(registry, opts.eventTTLMs);
   const url = `http://${host}:${addr.port}`;
   log(`api server: listening on ${url} (ready in ${Date.now() - t0} ms)`);
-  const transport = new LocalTransport(server, { userAgent: 'skiff-controller-manager' });
+  const transport = new LocalTransport(server, { userAgent: 'skiff' });
   const client = new Client(transport);
-  const logger = pino({ name: 'skiff', level: opts.logLevel ?? 'warn' }, pino.destination(2));
-  const ctx = newControllerContext(client, logger);
-  const manager = new ControllerManager(ctx).add(
-    new NamespaceController(client, ctx.logger('namespace-controller')),
-    new GarbageCollector(client, ctx.logger('garbage-collector'), { informers: ctx.informers }),
-    new ServiceAccountController(ctx),
-  );
-  const nodeCount = opts.nodes ?? 0;
-  let pool: SimulatedNodePool | undefined;
-  if ((opts.controllers ?? 'all') === 'all') {
-    pool = new SimulatedNodePool(ctx, { nodes: Array.from({ length: nodeCount }, (_, i) => ({ name: `node-${i + 1}` })) });
-    manager.add(
-      new DaemonSetController(ctx),
-      new ReplicaSetController(ctx),
-      new DeploymentController(ctx),
-      new Scheduler(ctx),
-      new NodeLifecycleController(ctx, { ...(opts.nodeMonitorGracePeriodSeconds ? { nodeMonitorGracePeriodSeconds: opts.nodeMonitorGracePeriodSeconds } : {}) }),
-      // The node agents: one simulated pool runs every simulated node (and adopts Node objects made through the API).
-      pool,
-    );
-  }
-  const controllers = new AbortController();
-  // Every informer and worker listens on this one signal.
-  setMaxListeners(0, controllers.signal);
-  const managerDone = manager.start(controllers.signal).catch((err: unknown) => log(`controller manager stopped: ${(err as Error).message}`));
-  log(`controllers: ${manager.names().join(', ')}`);
-  if (pool && nodeCount > 0) {
-    const tn = Date.now();
-    await Promise.race([pool.ready, new Promise((r) => setTimeout(r, 120_000))]);
-    log(`nodes: ${nodeCount} simulated node(s) Ready in ${Date.now() - tn} ms`);
+  const componentOptions: ComponentOptions = {
+    controllers: opts.controllers ?? 'all',
+    nodes: opts.nodes ?? 0,
+    ...(opts.nodeMonitorGracePeriodSeconds ? { nodeMonitorGracePeriodSeconds: opts.nodeMonitorGracePeriodSeconds } : {}),
+    ...(opts.logLevel ? { logLevel: opts.logLevel } : {}),
+  };
+  const components = opts.componentsThread === false ? startComponents(client, componentOptions, log) : await startComponentsThread(server, componentOptions, log);
+  log(`controllers: ${components.names.join(', ')}`);
+  if (componentOptions.controllers === 'all' && componentOptions.nodes > 0) {
+    const ms = await components.nodesReady;
+    log(`nodes: ${componentOptions.nodes} simulated node(s) Ready in ${ms} ms`);
   }
   return {
     server,
@@ -126,8 +105,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     url,
     client,
     async stop() {
-      controllers.abort();
-      await Promise.race([managerDone, new Promise((r) => setTimeout(r, 2000))]);
+      await components.stop();
       transport.close();
       stopEventExpiry();
       await server.close();

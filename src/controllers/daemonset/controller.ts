@@ -163,7 +163,8 @@ export class DaemonSetController implements Controller {
    * Pod events arrive in thousands during a rollout; each sync is O(nodes + pods), so
    * pod-driven syncs are coalesced: a key is queued after a short delay that grows with
    * the last sync's cost (at most a few syncs per second of CPU). Owner and node
-   * changes still queue at once.
+   * changes still queue at once, and so does the event that satisfies the last
+   * expectation of a burst (the next burst of creations waits for nothing else).
    */
   private enqueueForPod(key: string): void {
     this.queue.addAfter(key, Math.min(250, Math.max(20, 3 * this.lastSyncMs)));
@@ -175,8 +176,11 @@ export class DaemonSetController implements Controller {
     if (p.metadata?.deletionTimestamp) return this.onPodDelete(p);
     const key = this.controllerKey(p);
     if (!key) return;
+    const waiting = !this.expectationsSatisfied(key);
     this.expectations.creationObserved(`${key}#add`);
-    this.enqueueForPod(key);
+    // The last creation of a burst was observed: the next burst need not wait for coalescing.
+    if (waiting && this.expectationsSatisfied(key)) this.queue.add(key);
+    else this.enqueueForPod(key);
   }
 
   private onPodUpdate(o: Pod, p: Pod): void {
@@ -196,8 +200,10 @@ export class DaemonSetController implements Controller {
   private onPodDelete(p: Pod): void {
     const key = this.controllerKey(p);
     if (!key) return;
+    const waiting = !this.expectationsSatisfied(key);
     this.expectations.deletionObserved(`${key}#del`, p.metadata?.uid ?? '');
-    this.enqueueForPod(key);
+    if (waiting && this.expectationsSatisfied(key)) this.queue.add(key);
+    else this.enqueueForPod(key);
   }
 
   private onNodeChange(old: Node | undefined, node: Node): void {

@@ -1,0 +1,94 @@
+/**
+ * The server half of the `MessagePort` transport (`client/port-transport.ts`):
+ * answers requests from a worker thread by calling the API server's handler in
+ * memory through {@link LocalTransport}. Watch lines are batched per turn of the
+ * event loop, so one write that wakes a thousand watch events crosses the port
+ * as one message per stream.
+ */
+import type { MessagePort } from 'node:worker_threads';
+import { Outbox, toPortError, type Batch, type ToClient, type ToServer } from '../client/port-transport.js';
+import { LocalTransport, type RequestHandler } from './local-transport.js';
+
+/**
+ * Serves `port` until the returned function is called (which ends every open stream).
+ *
+ * @example
+ * const { port1, port2 } = new MessageChannel();
+ * const stop = servePort(apiServer, port1, 'skiff-controller-manager');
+ * new Worker(entry, { workerData: { port: port2 }, transferList: [port2] });
+ */
+export function servePort(server: RequestHandler, port: MessagePort, userAgent = 'skiff'): () => void {
+  const local = new LocalTransport(server, { userAgent });
+  const streams = new Map<number, AbortController>();
+  const out = new Outbox<ToClient>(port);
+  // Watch lines per stream: one write wakes many events in one synchronous pass; they go as one message.
+  const batches = new Map<number, string[]>();
+  let flushQueued = false;
+  const post = (m: ToClient): void => out.send(m);
+  const flush = (): void => {
+    flushQueued = false;
+    for (const [id, lines] of batches) post({ t: 'lines', id, lines });
+    batches.clear();
+  };
+  port.on('message', (batch: Batch<ToServer>) => {
+    for (const m of batch) receive(m);
+  });
+  const receive = (m: ToServer): void => {
+    if (m.t === 'abort') {
+      streams.get(m.id)?.abort();
+      return;
+    }
+    const { id, req } = m;
+    if (req.body !== undefined && typeof req.body !== 'string') req.body = Buffer.from(req.body as Uint8Array);
+    if (m.t === 'req') {
+      local.request(req).then(
+        (res) => {
+          // A Buffer is often a view into a shared 8 KiB slab, which postMessage would copy whole:
+          // copy the bytes into their own buffer and hand that over without a second copy.
+          const body = new Uint8Array(res.body.byteLength);
+          body.set(res.body);
+          out.send({ t: 'res', id, status: res.status, headers: res.headers, body }, body.buffer);
+        },
+        (err: unknown) => post({ t: 'end', id, error: toPortError(err) }),
+      );
+      return;
+    }
+    const ac = new AbortController();
+    streams.set(id, ac);
+    local
+      .stream(
+        req,
+        (line) => {
+          let b = batches.get(id);
+          if (!b) batches.set(id, (b = []));
+          b.push(line);
+          if (!flushQueued) {
+            flushQueued = true;
+            queueMicrotask(flush);
+          }
+        },
+        ac.signal,
+      )
+      .then(
+        () => undefined,
+        (err: unknown) => toPortError(err),
+      )
+      .then((error) => {
+        streams.delete(id);
+        // Lines still batched go first, then the end.
+        const b = batches.get(id);
+        if (b) {
+          batches.delete(id);
+          post({ t: 'lines', id, lines: b });
+        }
+        if (!ac.signal.aborted) post({ t: 'end', id, ...(error ? { error } : {}) });
+      });
+  };
+  return () => {
+    for (const ac of streams.values()) ac.abort();
+    streams.clear();
+    local.close();
+    out.flush();
+    port.close();
+  };
+}

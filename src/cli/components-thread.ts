@@ -1,0 +1,73 @@
+/**
+ * Starts the components (`components.ts`) in a worker thread wired to the API
+ * server in this thread by a `MessagePort` transport. The API server keeps one
+ * core; controllers, scheduler and node agents — decoding watch events,
+ * planning, encoding writes — take the other.
+ */
+import { MessageChannel, Worker, type MessagePort, type TransferListItem } from 'node:worker_threads';
+import { servePort } from '../apiserver/port-server.js';
+import type { RequestHandler } from '../apiserver/local-transport.js';
+import type { ComponentOptions, Components } from './components.js';
+
+type FromWorker = { t: 'started'; names: string[] } | { t: 'nodes-ready'; ms: number } | { t: 'log'; line: string } | { t: 'stopped' };
+
+/** The worker, from TypeScript sources (tests, `tsx`) or from the compiled `dist/`. */
+function spawnWorker(workerData: unknown, transferList: MessagePort[]): Worker {
+  const fromSource = import.meta.url.endsWith('.ts');
+  const entry = new URL(fromSource ? './components-worker.ts' : './components-worker.js', import.meta.url);
+  const opts = { workerData, transferList: transferList as TransferListItem[] };
+  if (!fromSource) return new Worker(entry, opts);
+  // Workers do not inherit the tsx loader: register it first, then load the entry.
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); }).catch((e) => { console.error(e); process.exit(1); });`;
+  return new Worker(boot, { ...opts, eval: true });
+}
+
+/**
+ * Starts the components thread; resolves once its controllers are running.
+ *
+ * @example
+ * const components = await startComponentsThread(apiServer, { controllers: 'all', nodes: 3 }, console.log);
+ * await components.nodesReady;
+ * await components.stop();
+ */
+export async function startComponentsThread(server: RequestHandler, options: ComponentOptions, log: (line: string) => void = () => {}): Promise<Components> {
+  const { port1, port2 } = new MessageChannel();
+  const stopServing = servePort(server, port1, 'skiff-controller-manager');
+  const worker = spawnWorker({ port: port2, options }, [port2]);
+  let exited = false;
+  let onStopped: () => void = () => {};
+  const stopped = new Promise<void>((r) => (onStopped = r));
+  let resolveNodes: (ms: number) => void = () => {};
+  const nodesReady = new Promise<number>((r) => (resolveNodes = r));
+  const names = await new Promise<string[]>((resolve, reject) => {
+    worker.on('message', (m: FromWorker) => {
+      if (m.t === 'started') resolve(m.names);
+      else if (m.t === 'nodes-ready') resolveNodes(m.ms);
+      else if (m.t === 'log') log(m.line);
+      else onStopped();
+    });
+    worker.on('error', (err) => {
+      log(`components thread failed: ${err.stack ?? err.message}`);
+      reject(err);
+    });
+    worker.on('exit', (code) => {
+      exited = true;
+      onStopped();
+      resolveNodes(0);
+      if (code !== 0) reject(new Error(`components thread exited with code ${code}`));
+    });
+  });
+  return {
+    names,
+    nodesReady,
+    async stop() {
+      if (!exited) {
+        worker.postMessage({ t: 'stop' });
+        await Promise.race([stopped, new Promise((r) => setTimeout(r, 3000).unref())]);
+        await worker.terminate();
+      }
+      stopServing();
+    },
+  };
+}

@@ -1,0 +1,82 @@
+/**
+ * Every component that is a client of the API server — controllers, scheduler,
+ * node agents — built over one client and one shared informer factory, as the
+ * controller manager, scheduler and kubelets of a Kubernetes cluster. `skiff up`
+ * runs them in a worker thread (`components-worker.ts`) so the API server and
+ * its clients use both cores; `startComponents` is the same code in any thread.
+ */
+import { setMaxListeners } from 'node:events';
+import pino from 'pino';
+import type { Client } from '../client/client.js';
+import { NamespaceController, GarbageCollector, ServiceAccountController, DaemonSetController, ReplicaSetController, DeploymentController } from '../controllers/index.js';
+import { newControllerContext, ControllerManager } from '../controllers/runtime/index.js';
+import { NodeLifecycleController } from '../controllers/nodelifecycle/index.js';
+import { Scheduler } from '../scheduler/index.js';
+import { SimulatedNodePool } from '../node/index.js';
+
+/** Plain, cloneable options (they cross into a worker thread). */
+export interface ComponentOptions {
+  /**
+   * `all`: every controller, the scheduler and the simulated node pool.
+   * `core`: only the namespace, garbage-collector and service-account controllers —
+   * for tests that play the other components themselves.
+   */
+  controllers: 'all' | 'core';
+  /** Simulated nodes to start (`node-1`…`node-N`). */
+  nodes: number;
+  /** `--node-monitor-grace-period` in seconds. */
+  nodeMonitorGracePeriodSeconds?: number;
+  /** Structured log level (pino), default `warn`. */
+  logLevel?: string;
+}
+
+/** Running components. */
+export interface Components {
+  /** Names of the running controllers, in start order. */
+  names: string[];
+  /** Resolves with how long the simulated nodes took to become Ready (0 without nodes). */
+  nodesReady: Promise<number>;
+  /** Stops every component; resolves when they have (or after 2 s). */
+  stop(): Promise<void>;
+}
+
+/** Builds and starts the components over `client`. */
+export function startComponents(client: Client, opts: ComponentOptions, log: (line: string) => void = () => {}): Components {
+  const logger = pino({ name: 'skiff', level: opts.logLevel ?? 'warn' }, pino.destination(2));
+  const ctx = newControllerContext(client, logger);
+  const manager = new ControllerManager(ctx).add(
+    new NamespaceController(client, ctx.logger('namespace-controller')),
+    new GarbageCollector(client, ctx.logger('garbage-collector'), { informers: ctx.informers }),
+    new ServiceAccountController(ctx),
+  );
+  let pool: SimulatedNodePool | undefined;
+  if (opts.controllers === 'all') {
+    pool = new SimulatedNodePool(ctx, { nodes: Array.from({ length: opts.nodes }, (_, i) => ({ name: `node-${i + 1}` })) });
+    manager.add(
+      new DaemonSetController(ctx),
+      new ReplicaSetController(ctx),
+      new DeploymentController(ctx),
+      new Scheduler(ctx),
+      new NodeLifecycleController(ctx, { ...(opts.nodeMonitorGracePeriodSeconds ? { nodeMonitorGracePeriodSeconds: opts.nodeMonitorGracePeriodSeconds } : {}) }),
+      // The node agents: one simulated pool runs every simulated node (and adopts Node objects made through the API).
+      pool,
+    );
+  }
+  const controllers = new AbortController();
+  // Every informer and worker listens on this one signal.
+  setMaxListeners(0, controllers.signal);
+  const done = manager.start(controllers.signal).catch((err: unknown) => log(`controller manager stopped: ${(err as Error).message}`));
+  const t0 = Date.now();
+  const nodesReady =
+    pool && opts.nodes > 0
+      ? Promise.race([pool.ready.then(() => Date.now() - t0), new Promise<number>((r) => setTimeout(() => r(Date.now() - t0), 120_000).unref())])
+      : Promise.resolve(0);
+  return {
+    names: manager.names(),
+    nodesReady,
+    async stop() {
+      controllers.abort();
+      await Promise.race([done, new Promise((r) => setTimeout(r, 2000).unref())]);
+    },
+  };
+}
