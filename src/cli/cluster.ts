@@ -4,7 +4,10 @@
  * scheduler, node agents; in a worker thread by default). `skiff up` and
  * the tests both start clusters through `startCluster`.
  */
+import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
 import { openStore } from '../store/index.js';
 import type { Store } from '../store/types.js';
 import { Registry } from '../apiserver/registry.js';
@@ -92,6 +95,8 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     nodes: opts.nodes ?? 0,
     ...(opts.nodeMonitorGracePeriodSeconds ? { nodeMonitorGracePeriodSeconds: opts.nodeMonitorGracePeriodSeconds } : {}),
     ...(opts.logLevel ? { logLevel: opts.logLevel } : {}),
+    // Stable for this data dir: a restarted cluster takes its Leases back at once.
+    leaderIdentity: `skiff_${hostname()}_${createHash('sha256').update(resolve(opts.dataDir)).digest('hex').slice(0, 12)}`,
   };
   const components = opts.componentsThread === false ? startComponents(client, componentOptions, log) : await startComponentsThread(server, componentOptions, log);
   log(`controllers: ${components.names.join(', ')}`);

@@ -7,7 +7,7 @@
 import { MessageChannel, Worker, type MessagePort, type TransferListItem } from 'node:worker_threads';
 import { servePort } from '../apiserver/port-server.js';
 import type { RequestHandler } from '../apiserver/local-transport.js';
-import type { ComponentOptions, Components } from './components.js';
+import { LEADERSHIP_LOST_EXIT, type ComponentOptions, type Components } from './components.js';
 
 type FromWorker = { t: 'started'; names: string[] } | { t: 'nodes-ready'; ms: number } | { t: 'log'; line: string } | { t: 'stopped' };
 
@@ -32,42 +32,59 @@ function spawnWorker(workerData: unknown, transferList: MessagePort[]): Worker {
  * await components.stop();
  */
 export async function startComponentsThread(server: RequestHandler, options: ComponentOptions, log: (line: string) => void = () => {}): Promise<Components> {
-  const { port1, port2 } = new MessageChannel();
-  const stopServing = servePort(server, port1, 'skiff-controller-manager');
-  const worker = spawnWorker({ port: port2, options }, [port2]);
-  let exited = false;
-  let onStopped: () => void = () => {};
-  const stopped = new Promise<void>((r) => (onStopped = r));
+  let stopping = false;
   let resolveNodes: (ms: number) => void = () => {};
   const nodesReady = new Promise<number>((r) => (resolveNodes = r));
-  const names = await new Promise<string[]>((resolve, reject) => {
-    worker.on('message', (m: FromWorker) => {
-      if (m.t === 'started') resolve(m.names);
-      else if (m.t === 'nodes-ready') resolveNodes(m.ms);
-      else if (m.t === 'log') log(m.line);
-      else onStopped();
+  interface Running {
+    worker: Worker;
+    stopServing: () => void;
+    exited: boolean;
+    stopped: Promise<void>;
+  }
+  let current: Running | undefined;
+  const launch = (): Promise<string[]> => {
+    const { port1, port2 } = new MessageChannel();
+    const stopServing = servePort(server, port1, 'skiff-controller-manager');
+    const worker = spawnWorker({ port: port2, options }, [port2]);
+    let onStopped: () => void = () => {};
+    const run: Running = { worker, stopServing, exited: false, stopped: new Promise<void>((r) => (onStopped = r)) };
+    current = run;
+    return new Promise<string[]>((resolve, reject) => {
+      worker.on('message', (m: FromWorker) => {
+        if (m.t === 'started') resolve(m.names);
+        else if (m.t === 'nodes-ready') resolveNodes(m.ms);
+        else if (m.t === 'log') log(m.line);
+        else onStopped();
+      });
+      worker.on('error', (err) => {
+        log(`components thread failed: ${err.stack ?? err.message}`);
+        reject(err);
+      });
+      worker.on('exit', (code) => {
+        run.exited = true;
+        onStopped();
+        stopServing();
+        if (code !== 0) reject(new Error(`components thread exited with code ${code}`));
+        // A lost Lease: start again and campaign anew, as a supervisor restarts kube-controller-manager.
+        if (code === LEADERSHIP_LOST_EXIT && !stopping) launch().catch((err: unknown) => log(`components thread restart failed: ${(err as Error).message}`));
+        else resolveNodes(0);
+      });
     });
-    worker.on('error', (err) => {
-      log(`components thread failed: ${err.stack ?? err.message}`);
-      reject(err);
-    });
-    worker.on('exit', (code) => {
-      exited = true;
-      onStopped();
-      resolveNodes(0);
-      if (code !== 0) reject(new Error(`components thread exited with code ${code}`));
-    });
-  });
+  };
+  const names = await launch();
   return {
     names,
     nodesReady,
     async stop() {
-      if (!exited) {
-        worker.postMessage({ t: 'stop' });
-        await Promise.race([stopped, new Promise((r) => setTimeout(r, 3000).unref())]);
-        await worker.terminate();
+      stopping = true;
+      const run = current;
+      if (!run) return;
+      if (!run.exited) {
+        run.worker.postMessage({ t: 'stop' });
+        await Promise.race([run.stopped, new Promise((r) => setTimeout(r, 3000).unref())]);
+        await run.worker.terminate();
       }
-      stopServing();
+      run.stopServing();
     },
   };
 }

@@ -2,17 +2,27 @@
  * The components thread: runs `startComponents` over a `PortTransport` to the API
  * server in the main thread. Started by `startComponentsThread`; talks back with
  * `{ t: 'started', names }`, `{ t: 'nodes-ready', ms }`, `{ t: 'log', line }` and
- * `{ t: 'stopped' }`, and stops on `{ t: 'stop' }`.
+ * `{ t: 'stopped' }`, and stops on `{ t: 'stop' }`. Losing a Lease ends the thread
+ * with exit code `LEADERSHIP_LOST_EXIT`, and the main thread starts a new one.
  */
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { Client } from '../client/client.js';
 import { PortTransport } from '../client/port-transport.js';
-import { startComponents, type ComponentOptions } from './components.js';
+import { LEADERSHIP_LOST_EXIT, startComponents, type ComponentOptions } from './components.js';
 
 const { port, options } = workerData as { port: MessagePort; options: ComponentOptions };
 const transport = new PortTransport(port);
 const control = parentPort!;
-const components = startComponents(new Client(transport), options, (line) => control.postMessage({ t: 'log', line }));
+const components = startComponents(
+  new Client(transport),
+  options,
+  (line) => control.postMessage({ t: 'log', line }),
+  // Like kube-controller-manager: a component that lost its Lease exits, and is restarted by its supervisor.
+  (lease) => {
+    control.postMessage({ t: 'log', line: `components: lost the lease ${lease}; restarting` });
+    process.exit(LEADERSHIP_LOST_EXIT);
+  },
+);
 control.postMessage({ t: 'started', names: components.names });
 void components.nodesReady.then((ms) => control.postMessage({ t: 'nodes-ready', ms }));
 control.on('message', (m: { t: string }) => {

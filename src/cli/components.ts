@@ -9,8 +9,9 @@ import { setMaxListeners } from 'node:events';
 import pino from 'pino';
 import type { Client } from '../client/client.js';
 import { NamespaceController, GarbageCollector, ServiceAccountController, DaemonSetController, ReplicaSetController, DeploymentController } from '../controllers/index.js';
-import { newControllerContext, ControllerManager } from '../controllers/runtime/index.js';
+import { newControllerContext, ControllerManager, type Controller, type LeaderElectionConfig } from '../controllers/runtime/index.js';
 import { NodeLifecycleController } from '../controllers/nodelifecycle/index.js';
+import { PodGCController } from '../controllers/podgc/index.js';
 import { Scheduler } from '../scheduler/index.js';
 import { SimulatedNodePool } from '../node/index.js';
 
@@ -28,7 +29,20 @@ export interface ComponentOptions {
   nodeMonitorGracePeriodSeconds?: number;
   /** Structured log level (pino), default `warn`. */
   logLevel?: string;
+  /**
+   * Elect a leader through Leases in kube-system (`kube-controller-manager`, `kube-scheduler`)
+   * before running controllers and the scheduler. Default true.
+   */
+  leaderElect?: boolean;
+  /**
+   * This process's identity in those Leases. `skiff up` uses one that is stable for its data
+   * dir, so a restarted cluster takes its Leases back at once instead of waiting them out.
+   */
+  leaderIdentity?: string;
 }
+
+/** Exit code of a components thread that lost a Lease (its supervisor starts a new one). */
+export const LEADERSHIP_LOST_EXIT = 3;
 
 /** Running components. */
 export interface Components {
@@ -41,31 +55,42 @@ export interface Components {
 }
 
 /** Builds and starts the components over `client`. */
-export function startComponents(client: Client, opts: ComponentOptions, log: (line: string) => void = () => {}): Components {
+export function startComponents(client: Client, opts: ComponentOptions, log: (line: string) => void = () => {}, onLeadershipLost: (lease: string) => void = () => {}): Components {
   const logger = pino({ name: 'skiff', level: opts.logLevel ?? 'warn' }, pino.destination(2));
   const ctx = newControllerContext(client, logger);
-  const manager = new ControllerManager(ctx).add(
+  const manager = new ControllerManager(ctx, onLeadershipLost);
+  const election = (name: string): LeaderElectionConfig => ({ namespace: 'kube-system', name, ...(opts.leaderIdentity ? { identity: opts.leaderIdentity } : {}) });
+  // Controllers of kube-controller-manager, and the scheduler, each under their Lease (or unconditionally).
+  const controllers: Controller[] = [
     new NamespaceController(client, ctx.logger('namespace-controller')),
     new GarbageCollector(client, ctx.logger('garbage-collector'), { informers: ctx.informers }),
     new ServiceAccountController(ctx),
-  );
+  ];
+  const scheduling: Controller[] = [];
   let pool: SimulatedNodePool | undefined;
   if (opts.controllers === 'all') {
-    pool = new SimulatedNodePool(ctx, { nodes: Array.from({ length: opts.nodes }, (_, i) => ({ name: `node-${i + 1}` })) });
-    manager.add(
+    controllers.push(
       new DaemonSetController(ctx),
       new ReplicaSetController(ctx),
       new DeploymentController(ctx),
-      new Scheduler(ctx),
       new NodeLifecycleController(ctx, { ...(opts.nodeMonitorGracePeriodSeconds ? { nodeMonitorGracePeriodSeconds: opts.nodeMonitorGracePeriodSeconds } : {}) }),
-      // The node agents: one simulated pool runs every simulated node (and adopts Node objects made through the API).
-      pool,
+      new PodGCController(ctx),
     );
+    scheduling.push(new Scheduler(ctx));
+    // The node agents (kubelets: never elected): one simulated pool runs every simulated node
+    // (and adopts Node objects made through the API).
+    pool = new SimulatedNodePool(ctx, { nodes: Array.from({ length: opts.nodes }, (_, i) => ({ name: `node-${i + 1}` })) });
+    manager.add(pool);
   }
-  const controllers = new AbortController();
+  if (opts.leaderElect === false) manager.add(...controllers, ...scheduling);
+  else {
+    manager.addElected(election('kube-controller-manager'), ...controllers);
+    if (scheduling.length) manager.addElected(election('kube-scheduler'), ...scheduling);
+  }
+  const stopping = new AbortController();
   // Every informer and worker listens on this one signal.
-  setMaxListeners(0, controllers.signal);
-  const done = manager.start(controllers.signal).catch((err: unknown) => log(`controller manager stopped: ${(err as Error).message}`));
+  setMaxListeners(0, stopping.signal);
+  const done = manager.start(stopping.signal).catch((err: unknown) => log(`controller manager stopped: ${(err as Error).message}`));
   const t0 = Date.now();
   const nodesReady =
     pool && opts.nodes > 0
@@ -75,7 +100,7 @@ export function startComponents(client: Client, opts: ComponentOptions, log: (li
     names: manager.names(),
     nodesReady,
     async stop() {
-      controllers.abort();
+      stopping.abort();
       await Promise.race([done, new Promise((r) => setTimeout(r, 2000).unref())]);
     },
   };

@@ -9,3 +9,4 @@ export { ServiceAccountController } from './serviceaccount/controller.js';
 export { DaemonSetController } from './daemonset/index.js';
 export { ReplicaSetController } from './replicaset/index.js';
 export { DeploymentController } from './deployment/index.js';
+export { PodGCController } from './podgc/index.js';

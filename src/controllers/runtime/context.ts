@@ -8,6 +8,7 @@ import type { Client } from '../../client/client.js';
 import { SharedInformerFactory } from '../../client/informer.js';
 import { silentLogger, errorMessage, type Logger } from '../../client/logger.js';
 import { EventRecorder } from './events.js';
+import { LeaderElector, type LeaderElectionConfig } from './leader.js';
 
 /** A long-running control loop. */
 export interface Controller {
@@ -44,19 +45,40 @@ export function newControllerContext(client: Client, root?: RootLogger, now: () 
   };
 }
 
-/** Starts the shared informers, waits for them to sync, then runs every controller. */
+/** Controllers that run only while this process holds a Lease. */
+interface ElectedGroup {
+  election: LeaderElectionConfig;
+  controllers: Controller[];
+}
+
+/**
+ * Starts the shared informers, waits for them to sync, then runs every controller —
+ * those added with {@link ControllerManager.addElected} only while this process
+ * leads their Lease (kube-controller-manager and kube-scheduler do the same).
+ */
 export class ControllerManager {
   private readonly controllers: Controller[] = [];
+  private readonly groups: ElectedGroup[] = [];
 
-  constructor(private readonly ctx: ControllerContext) {}
+  constructor(
+    private readonly ctx: ControllerContext,
+    /** Called when an elected group loses its Lease; upstream components exit here, and so should the caller. */
+    private readonly onLeadershipLost: (lease: string) => void = () => {},
+  ) {}
 
   add(...cs: Controller[]): this {
     this.controllers.push(...cs);
     return this;
   }
 
+  /** Adds controllers that run only while this process holds the Lease `election` names. */
+  addElected(election: LeaderElectionConfig, ...cs: Controller[]): this {
+    this.groups.push({ election, controllers: cs });
+    return this;
+  }
+
   names(): string[] {
-    return this.controllers.map((c) => c.name);
+    return [...this.controllers, ...this.groups.flatMap((g) => g.controllers)].map((c) => c.name);
   }
 
   /** Runs until `signal` aborts; a controller that fails is logged, not fatal to the others. */
@@ -64,11 +86,19 @@ export class ControllerManager {
     const log = this.ctx.logger('controller-manager');
     const informers = this.ctx.informers.start(signal);
     await Promise.race([this.ctx.informers.synced(), new Promise((r) => signal.addEventListener('abort', r, { once: true }))]);
-    const runs = this.controllers.map((c) =>
-      c.start(signal).catch((err: unknown) => {
-        if (!signal.aborted) log.error({ controller: c.name, err: errorMessage(err) }, 'controller stopped');
-      }),
-    );
-    await Promise.all([informers, ...runs]);
+    const run = (cs: Controller[], s: AbortSignal): Promise<unknown> =>
+      Promise.all(
+        cs.map((c) =>
+          c.start(s).catch((err: unknown) => {
+            if (!s.aborted) log.error({ controller: c.name, err: errorMessage(err) }, 'controller stopped');
+          }),
+        ),
+      );
+    const elected = this.groups.map((g) => {
+      const lease = `${g.election.namespace}/${g.election.name}`;
+      const elector = new LeaderElector(this.ctx.client, g.election, { logger: this.ctx.logger('leader-election'), now: this.ctx.now });
+      return elector.run(signal, (leading) => run(g.controllers, leading).then(() => undefined), () => this.onLeadershipLost(lease));
+    });
+    await Promise.all([informers, run(this.controllers, signal), ...elected]);
   }
 }
