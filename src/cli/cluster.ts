@@ -42,6 +42,8 @@ export interface ClusterOptions extends Partial<ClusterNetworkConfig> {
   eventTTLMs?: number;
   /** Structured log level for components (pino), default `warn`. */
   logLevel?: string;
+  /** `--load-balancer-ip-range` (CIDR or first-last), default 127.112.0.0/16. */
+  loadBalancerIPRange?: string;
   /** Run the components in a worker thread (default true); false keeps them in this thread (profiling, debugging). */
   componentsThread?: boolean;
 }
@@ -95,6 +97,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     nodes: opts.nodes ?? 0,
     ...(opts.nodeMonitorGracePeriodSeconds ? { nodeMonitorGracePeriodSeconds: opts.nodeMonitorGracePeriodSeconds } : {}),
     ...(opts.logLevel ? { logLevel: opts.logLevel } : {}),
+    ...(opts.loadBalancerIPRange ? { loadBalancerIPRange: opts.loadBalancerIPRange } : {}),
     // Stable for this data dir: a restarted cluster takes its Leases back at once.
     leaderIdentity: `skiff_${hostname()}_${createHash('sha256').update(resolve(opts.dataDir)).digest('hex').slice(0, 12)}`,
   };

@@ -27,7 +27,9 @@ control.postMessage({ t: 'started', names: components.names });
 void components.nodesReady.then((ms) => control.postMessage({ t: 'nodes-ready', ms }));
 control.on('message', (m: { t: string }) => {
   if (m.t !== 'stop') return;
-  void components.stop().then(() => {
+  void components.stop().then(async () => {
+    // Writes already sent (a last event, a status) finish rather than fail loudly.
+    await transport.drain(500);
     transport.close();
     control.postMessage({ t: 'stopped' });
   });

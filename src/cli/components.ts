@@ -8,7 +8,18 @@
 import { setMaxListeners } from 'node:events';
 import pino from 'pino';
 import type { Client } from '../client/client.js';
-import { NamespaceController, GarbageCollector, ServiceAccountController, DaemonSetController, ReplicaSetController, DeploymentController } from '../controllers/index.js';
+import {
+  NamespaceController,
+  GarbageCollector,
+  ServiceAccountController,
+  DaemonSetController,
+  ReplicaSetController,
+  DeploymentController,
+  EndpointSliceController,
+  EndpointsController,
+  EndpointSliceMirroringController,
+  LoadBalancerController,
+} from '../controllers/index.js';
 import { newControllerContext, ControllerManager, type Controller, type LeaderElectionConfig } from '../controllers/runtime/index.js';
 import { NodeLifecycleController } from '../controllers/nodelifecycle/index.js';
 import { PodGCController } from '../controllers/podgc/index.js';
@@ -39,6 +50,8 @@ export interface ComponentOptions {
    * dir, so a restarted cluster takes its Leases back at once instead of waiting them out.
    */
   leaderIdentity?: string;
+  /** `--load-balancer-ip-range`: the pool LoadBalancer Services get IPs from (CIDR or first-last). Default 127.112.0.0/16. */
+  loadBalancerIPRange?: string;
 }
 
 /** Exit code of a components thread that lost a Lease (its supervisor starts a new one). */
@@ -75,6 +88,10 @@ export function startComponents(client: Client, opts: ComponentOptions, log: (li
       new DeploymentController(ctx),
       new NodeLifecycleController(ctx, { ...(opts.nodeMonitorGracePeriodSeconds ? { nodeMonitorGracePeriodSeconds: opts.nodeMonitorGracePeriodSeconds } : {}) }),
       new PodGCController(ctx),
+      new EndpointSliceController(ctx),
+      new EndpointsController(ctx),
+      new EndpointSliceMirroringController(ctx),
+      new LoadBalancerController(ctx, { ...(opts.loadBalancerIPRange ? { pool: opts.loadBalancerIPRange } : {}) }),
     );
     scheduling.push(new Scheduler(ctx));
     // The node agents (kubelets: never elected): one simulated pool runs every simulated node

@@ -3,6 +3,7 @@
  * writes a kubeconfig into the data dir and merges a `skiff` context into the
  * user's kubeconfig; Ctrl-C stops it cleanly.
  */
+import { DEFAULT_LB_POOL, parsePool } from '../controllers/loadbalancer/index.js';
 import { Command, Option } from 'commander';
 import { join } from 'node:path';
 import { homedir } from 'node:os';
@@ -32,8 +33,10 @@ export async function main(argv: string[]): Promise<void> {
     .option('--node-monitor-grace-period <seconds>', 'how long a silent node stays Ready', (v) => Number(v), 40)
     .option('--service-cluster-ip-range <cidr>', 'ClusterIP range', DEFAULT_NETWORK.serviceClusterIPRange)
     .option('--service-node-port-range <range>', 'NodePort range', DEFAULT_NETWORK.serviceNodePortRange)
-    .action(async (o: { dataDir: string; store: string; host: string; port: number; kubeconfig?: string; kubeconfigMerge: boolean; serviceClusterIpRange: string; serviceNodePortRange: string; nodes: number; runtime: string; nodeMonitorGracePeriod: number }) => {
+    .option('--load-balancer-ip-range <cidr|first-last>', 'pool of LoadBalancer IPs', DEFAULT_LB_POOL)
+    .action(async (o: { dataDir: string; store: string; host: string; port: number; kubeconfig?: string; kubeconfigMerge: boolean; serviceClusterIpRange: string; serviceNodePortRange: string; nodes: number; runtime: string; nodeMonitorGracePeriod: number; loadBalancerIpRange: string }) => {
       const t0 = Date.now();
+      parsePool(o.loadBalancerIpRange); // a bad range fails here, with its reason, before anything starts
       if (o.runtime === 'process') throw new Error('the process runtime is not built yet (it arrives with the node-agent issue); use --runtime simulated');
       line(`data dir ${o.dataDir}`);
       const cluster = await startCluster({
@@ -45,6 +48,7 @@ export async function main(argv: string[]): Promise<void> {
         serviceNodePortRange: o.serviceNodePortRange,
         nodes: o.nodes,
         nodeMonitorGracePeriodSeconds: o.nodeMonitorGracePeriod,
+        loadBalancerIPRange: o.loadBalancerIpRange,
         log: line,
       });
       const own = join(o.dataDir, 'kubeconfig');

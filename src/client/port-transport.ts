@@ -151,6 +151,12 @@ export class PortTransport implements Transport {
     });
   }
 
+  /** Resolves when no request is in flight, or after `ms`. */
+  async drain(ms: number): Promise<void> {
+    const until = Date.now() + ms;
+    while (this.pending.size && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+  }
+
   /** Ends every open stream and fails pending requests. */
   close(): void {
     for (const [id, s] of [...this.streams]) {

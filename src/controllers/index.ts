@@ -9,4 +9,8 @@ export { ServiceAccountController } from './serviceaccount/controller.js';
 export { DaemonSetController } from './daemonset/index.js';
 export { ReplicaSetController } from './replicaset/index.js';
 export { DeploymentController } from './deployment/index.js';
+export { EndpointSliceController } from './endpointslice/index.js';
+export { EndpointsController } from './endpoints/index.js';
+export { EndpointSliceMirroringController } from './endpointslicemirroring/index.js';
+export { LoadBalancerController } from './loadbalancer/index.js';
 export { PodGCController } from './podgc/index.js';
