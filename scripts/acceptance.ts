@@ -69,19 +69,21 @@ async function main(): Promise<number> {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   try {
-    await new Promise<void>((res, rej) => {
-      const t = setTimeout(() => rej(new Error('skiff up did not become ready in 30 s')), 30_000);
+    // Ready means the API answers and the cluster DNS has said where it listens (`CLUSTER_DNS=ip:port`).
+    const clusterDNS = await new Promise<string>((res, rej) => {
+      const t = setTimeout(() => rej(new Error(`skiff up did not become ready (with its cluster DNS) in 30 s:\n${buf}`)), 30_000);
       let buf = '';
       server.stdout!.on('data', (d: Buffer) => {
         buf += d.toString();
-        if (buf.includes('ready in') && buf.includes('kubectl')) {
+        const dns = /CLUSTER_DNS=(\S+)/.exec(buf);
+        if (buf.includes('ready in') && buf.includes('kubectl') && (dns || /cluster dns: not started/.test(buf))) {
           clearTimeout(t);
-          res();
+          res(dns?.[1] ?? '');
         }
       });
       server.on('exit', (code) => rej(new Error(`skiff up exited with ${code}:\n${buf}`)));
     });
-    const env = { ...process.env, KUBECONFIG: kubeconfig, KUBECACHEDIR: join(dataDir, 'kubecache'), CLUSTER_DNS: process.env.CLUSTER_DNS ?? '' };
+    const env = { ...process.env, KUBECONFIG: kubeconfig, KUBECACHEDIR: join(dataDir, 'kubecache'), CLUSTER_DNS: process.env.CLUSTER_DNS ?? clusterDNS };
     const run = spawnSync('bash', [join(dir, 'run-all.sh'), ...scenarios], { stdio: 'inherit', env });
     return run.status ?? 1;
   } finally {

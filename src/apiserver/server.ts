@@ -331,7 +331,8 @@ export class ApiServer {
         const input = this.decodeObject(req, body, info);
         const warnings = checkFieldValidation(info, input, body, req.headers['content-type'], wo.fieldValidation);
         const allowCreate = ['endpoints', 'leases', 'events'].includes(info.resource);
-        if (allowCreate && ns !== undefined) await this.requireNamespace(ns, true);
+        // A PUT that creates is a create for the namespace lifecycle (refused while it terminates); one that updates is not.
+        if (allowCreate && ns !== undefined) await this.requireNamespace(ns, !(await this.registry.find(info, ns, t.name)));
         const { object, created } = await this.registry.update(info, ns, t.name, input, { ...wo, fieldManager: wo.fieldManager ?? managerFromUserAgent(req), ...(isStatus ? { subresource: 'status' } : {}), allowCreate });
         this.sendObject(req, res, created ? 201 : 200, info, object, q, warnings);
         return 'PUT';

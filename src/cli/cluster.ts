@@ -42,6 +42,12 @@ export interface ClusterOptions extends Partial<ClusterNetworkConfig> {
   eventTTLMs?: number;
   /** Structured log level for components (pino), default `warn`. */
   logLevel?: string;
+  /** `--cluster-dns`: the kube-dns ClusterIP, or `off` (default here; `skiff up` passes 127.96.0.10). */
+  clusterDNS?: string;
+  /** `--cluster-domain`, default `cluster.local`. */
+  clusterDomain?: string;
+  /** `--dns-upstream` resolvers for names outside the cluster; default /etc/resolv.conf. */
+  dnsUpstreams?: string[];
   /** `--load-balancer-ip-range` (CIDR or first-last), default 127.112.0.0/16. */
   loadBalancerIPRange?: string;
   /** Run the components in a worker thread (default true); false keeps them in this thread (profiling, debugging). */
@@ -98,6 +104,9 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     ...(opts.nodeMonitorGracePeriodSeconds ? { nodeMonitorGracePeriodSeconds: opts.nodeMonitorGracePeriodSeconds } : {}),
     ...(opts.logLevel ? { logLevel: opts.logLevel } : {}),
     ...(opts.loadBalancerIPRange ? { loadBalancerIPRange: opts.loadBalancerIPRange } : {}),
+    ...(opts.clusterDNS ? { clusterDNS: opts.clusterDNS } : {}),
+    ...(opts.clusterDomain ? { clusterDomain: opts.clusterDomain } : {}),
+    ...(opts.dnsUpstreams?.length ? { dnsUpstreams: opts.dnsUpstreams } : {}),
     // Stable for this data dir: a restarted cluster takes its Leases back at once.
     leaderIdentity: `skiff_${hostname()}_${createHash('sha256').update(resolve(opts.dataDir)).digest('hex').slice(0, 12)}`,
   };

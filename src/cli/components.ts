@@ -20,7 +20,9 @@ import {
   EndpointSliceMirroringController,
   LoadBalancerController,
 } from '../controllers/index.js';
-import { newControllerContext, ControllerManager, type Controller, type LeaderElectionConfig } from '../controllers/runtime/index.js';
+import { newControllerContext, ControllerManager, type Controller, type ControllerContext, type LeaderElectionConfig } from '../controllers/runtime/index.js';
+import { ClusterDns, METRICS_PORT, clusterDnsAddress } from '../dns/index.js';
+import { Registry } from 'prom-client';
 import { NodeLifecycleController } from '../controllers/nodelifecycle/index.js';
 import { PodGCController } from '../controllers/podgc/index.js';
 import { Scheduler } from '../scheduler/index.js';
@@ -50,6 +52,14 @@ export interface ComponentOptions {
    * dir, so a restarted cluster takes its Leases back at once instead of waiting them out.
    */
   leaderIdentity?: string;
+  /** `--cluster-dns`: ClusterIP of the kube-dns Service, or `off` (default) for no cluster DNS. */
+  clusterDNS?: string;
+  /** `--cluster-domain`, default `cluster.local`. */
+  clusterDomain?: string;
+  /** `--dns-upstream` (repeatable `ip[:port]`); default the nameservers of /etc/resolv.conf. */
+  dnsUpstreams?: string[];
+  /** True once a service proxy serves ClusterIP:port on this machine (DNS is then reached at its ClusterIP). */
+  proxy?: boolean;
   /** `--load-balancer-ip-range`: the pool LoadBalancer Services get IPs from (CIDR or first-last). Default 127.112.0.0/16. */
   loadBalancerIPRange?: string;
 }
@@ -65,6 +75,39 @@ export interface Components {
   nodesReady: Promise<number>;
   /** Stops every component; resolves when they have (or after 2 s). */
   stop(): Promise<void>;
+}
+
+/**
+ * The cluster DNS server as a component: it answers from the shared informers, publishes
+ * the kube-dns Service and Endpoints, serves CoreDNS metrics on :9153, and reports the
+ * address to query (`CLUSTER_DNS=…`, which `npm run acceptance` reads).
+ */
+function clusterDns(client: Client, ctx: ControllerContext, opts: ComponentOptions, log: (line: string) => void): Controller {
+  const clusterIP = opts.clusterDNS!;
+  const dns = new ClusterDns({
+    informers: ctx.informers,
+    ...(opts.clusterDomain ? { zone: opts.clusterDomain } : {}),
+    ...(opts.dnsUpstreams?.length ? { upstreams: opts.dnsUpstreams } : {}),
+    registry: new Registry(),
+    metricsPort: METRICS_PORT,
+    publish: { client, clusterIP },
+    logger: ctx.logger('cluster-dns'),
+  });
+  return {
+    name: 'cluster-dns',
+    start: async (signal) => {
+      const run = dns.start(signal);
+      try {
+        const listen = await dns.ready;
+        const address = clusterDnsAddress({ clusterIP, direct: listen, proxy: opts.proxy ?? false });
+        const upstreams = dns.forwarder.list().map((u) => `${u.host}:${u.port}`).join(', ') || 'none';
+        log(`cluster dns: CLUSTER_DNS=${address} (zone ${dns.zone.zone}; kube-system/kube-dns ${clusterIP}:53 → ${listen.host}:${listen.port}; upstreams ${upstreams})`);
+      } catch (err) {
+        log(`cluster dns: not started: ${(err as Error).message}`);
+      }
+      await run;
+    },
+  };
 }
 
 /** Builds and starts the components over `client`. */
@@ -99,6 +142,7 @@ export function startComponents(client: Client, opts: ComponentOptions, log: (li
     pool = new SimulatedNodePool(ctx, { nodes: Array.from({ length: opts.nodes }, (_, i) => ({ name: `node-${i + 1}` })) });
     manager.add(pool);
   }
+  if (opts.clusterDNS && opts.clusterDNS !== 'off') manager.add(clusterDns(client, ctx, opts, log));
   if (opts.leaderElect === false) manager.add(...controllers, ...scheduling);
   else {
     manager.addElected(election('kube-controller-manager'), ...controllers);

@@ -34,7 +34,10 @@ export async function main(argv: string[]): Promise<void> {
     .option('--service-cluster-ip-range <cidr>', 'ClusterIP range', DEFAULT_NETWORK.serviceClusterIPRange)
     .option('--service-node-port-range <range>', 'NodePort range', DEFAULT_NETWORK.serviceNodePortRange)
     .option('--load-balancer-ip-range <cidr|first-last>', 'pool of LoadBalancer IPs', DEFAULT_LB_POOL)
-    .action(async (o: { dataDir: string; store: string; host: string; port: number; kubeconfig?: string; kubeconfigMerge: boolean; serviceClusterIpRange: string; serviceNodePortRange: string; nodes: number; runtime: string; nodeMonitorGracePeriod: number; loadBalancerIpRange: string }) => {
+    .option('--cluster-domain <domain>', 'DNS domain of the cluster', 'cluster.local')
+    .option('--cluster-dns <ip|off>', 'ClusterIP of the kube-dns Service (off: no cluster DNS)', '127.96.0.10')
+    .option('--dns-upstream <ip[:port]>', 'resolver for names outside the cluster (repeatable; default /etc/resolv.conf)', (v: string, p: string[]) => [...p, v], [] as string[])
+    .action(async (o: { dataDir: string; store: string; host: string; port: number; kubeconfig?: string; kubeconfigMerge: boolean; serviceClusterIpRange: string; serviceNodePortRange: string; nodes: number; runtime: string; nodeMonitorGracePeriod: number; loadBalancerIpRange: string; clusterDomain: string; clusterDns: string; dnsUpstream: string[] }) => {
       const t0 = Date.now();
       parsePool(o.loadBalancerIpRange); // a bad range fails here, with its reason, before anything starts
       if (o.runtime === 'process') throw new Error('the process runtime is not built yet (it arrives with the node-agent issue); use --runtime simulated');
@@ -49,6 +52,9 @@ export async function main(argv: string[]): Promise<void> {
         nodes: o.nodes,
         nodeMonitorGracePeriodSeconds: o.nodeMonitorGracePeriod,
         loadBalancerIPRange: o.loadBalancerIpRange,
+        clusterDomain: o.clusterDomain,
+        clusterDNS: o.clusterDns,
+        dnsUpstreams: o.dnsUpstream,
         log: line,
       });
       const own = join(o.dataDir, 'kubeconfig');

@@ -1,0 +1,93 @@
+/**
+ * Prometheus metrics of the DNS server under CoreDNS's names, so dashboards and
+ * alerts written for CoreDNS read skiff's numbers: `coredns_dns_requests_total`,
+ * `coredns_dns_responses_total`, `coredns_dns_request_duration_seconds`,
+ * `coredns_cache_*` and `coredns_proxy_request_duration_seconds` (the forward
+ * plugin's latency). The caller owns the registry and exposes it.
+ */
+import { createServer, type Server } from 'node:http';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** Query types that get their own label value; everything else is `other` (bounded cardinality, as CoreDNS). */
+const TYPE_LABELS = new Set(['A', 'AAAA', 'CNAME', 'MX', 'NS', 'PTR', 'SOA', 'SRV', 'TXT', 'HINFO', 'ANY', 'AXFR', 'IXFR', 'DS', 'DNSKEY', 'NAPTR', 'CAA', 'UNKNOWN_64', 'UNKNOWN_65']);
+
+/** The `type` label of a query type. */
+export function typeLabel(type: string): string {
+  if (!TYPE_LABELS.has(type)) return 'other';
+  return type === 'UNKNOWN_64' ? 'SVCB' : type === 'UNKNOWN_65' ? 'HTTPS' : type;
+}
+
+const DURATION_BUCKETS = [0.00025, 0.0005, 0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.256, 0.512, 1.024, 2.048, 4.096, 8.192];
+
+/**
+ * The DNS server's metric families, registered on one registry. Register one
+ * server per registry (prom-client rejects duplicate names).
+ *
+ * @example
+ * const metrics = new DnsMetrics(apiServer.metrics, 'dns://127.0.2.53:53');
+ */
+export class DnsMetrics {
+  readonly requests: Counter<'server' | 'zone' | 'proto' | 'family' | 'type'>;
+  readonly responses: Counter<'server' | 'zone' | 'rcode'>;
+  readonly duration: Histogram<'server' | 'zone' | 'type'>;
+  readonly cacheHits: Counter<'server' | 'type'>;
+  readonly cacheMisses: Counter<'server'>;
+  readonly cacheEntries: Gauge<'server' | 'type'>;
+  readonly forwardDuration: Histogram<'proxy_name' | 'to' | 'rcode'>;
+  readonly registry: Registry;
+
+  constructor(
+    registry: Registry = new Registry(),
+    /** The `server` label, `dns://host:port`; the server fills it in when bound if left ''. */
+    public server = '',
+  ) {
+    this.registry = registry;
+    const registers = [registry];
+    this.requests = new Counter({ name: 'coredns_dns_requests_total', help: 'Counter of DNS requests made per zone, protocol and family.', labelNames: ['server', 'zone', 'proto', 'family', 'type'], registers });
+    this.responses = new Counter({ name: 'coredns_dns_responses_total', help: 'Counter of response status codes.', labelNames: ['server', 'zone', 'rcode'], registers });
+    this.duration = new Histogram({ name: 'coredns_dns_request_duration_seconds', help: 'Histogram of the time (in seconds) each request took.', labelNames: ['server', 'zone', 'type'], buckets: DURATION_BUCKETS, registers });
+    this.cacheHits = new Counter({ name: 'coredns_cache_hits_total', help: 'The count of cache hits.', labelNames: ['server', 'type'], registers });
+    this.cacheMisses = new Counter({ name: 'coredns_cache_misses_total', help: 'The count of cache misses.', labelNames: ['server'], registers });
+    this.cacheEntries = new Gauge({ name: 'coredns_cache_entries', help: 'The number of elements in the cache.', labelNames: ['server', 'type'], registers });
+    this.forwardDuration = new Histogram({
+      name: 'coredns_proxy_request_duration_seconds',
+      help: 'Histogram of the time each request took.',
+      labelNames: ['proxy_name', 'to', 'rcode'],
+      buckets: DURATION_BUCKETS,
+      registers,
+    });
+  }
+}
+
+/**
+ * Serves `registry` as `GET /metrics` on host:port (CoreDNS's `prometheus :9153`)
+ * until `signal` aborts. Resolves with the bound port once listening; port 0 picks
+ * a free one.
+ */
+export async function serveMetrics(registry: Registry, host: string, port: number, signal: AbortSignal): Promise<number> {
+  const server: Server = createServer((req, res) => {
+    if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: metrics are at /metrics\n');
+      return;
+    }
+    registry.metrics().then(
+      (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
+      (err: unknown) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`collecting metrics failed: ${String(err)}\n`),
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const close = (): void => {
+    server.close();
+    server.closeAllConnections();
+  };
+  if (signal.aborted) close();
+  else signal.addEventListener('abort', close, { once: true });
+  const addr = server.address();
+  return typeof addr === 'object' && addr ? addr.port : port;
+}

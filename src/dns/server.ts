@@ -1,0 +1,291 @@
+/**
+ * The DNS server: UDP and TCP on one address and port, each packet checked
+ * ({@link parseRequest}), resolved through the handler chain and encoded to fit
+ * the client's limit ({@link encodeReply}). Cluster names are answered in the
+ * same tick as the packet arrives; only forwarded names wait. No packet, however
+ * malformed, can throw out of the socket handlers.
+ */
+import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import { createServer, type Server as TcpServer, type Socket } from 'node:net';
+import { errorMessage, silentLogger, type Logger } from '../client/logger.js';
+import { DnsMetrics, typeLabel } from './metrics.js';
+import { rcodeReply, type DnsQuery, type DnsReply, type Next } from './query.js';
+import { encodeReply, errorReply, parseRequest, replyLimit, type ParsedRequest } from './wire.js';
+
+/** skiff's address for the DNS server itself (the kube-dns Endpoints point here): 127.0.2.53 — outside the node (127.0.1.0/24), service and pod ranges. */
+export const DEFAULT_DNS_HOST = '127.0.2.53';
+
+/** Options of {@link DnsServer}. */
+export interface DnsServerOptions {
+  /** The chain that resolves queries. */
+  handler: Next;
+  /** Default {@link DEFAULT_DNS_HOST}. */
+  host?: string;
+  /** Default 53. */
+  port?: number;
+  /**
+   * When `port` cannot be bound (no root or CAP_NET_BIND_SERVICE, or taken), bind a
+   * free port instead. Default true.
+   */
+  fallbackToFreePort?: boolean;
+  /** The EDNS0 payload size we accept and advertise. Default 4096. */
+  maxUdpSize?: number;
+  /** Set RA in replies (true when a forwarder is configured). Default true. */
+  recursionAvailable?: boolean;
+  /** Idle TCP connections are closed after this long. Default 10 000 ms. */
+  tcpIdleTimeoutMs?: number;
+  /** The `zone` metric label of a query name. Default '.'. */
+  zoneOf?: (name: string) => string;
+  metrics?: DnsMetrics;
+  logger?: Logger;
+}
+
+/** The address the server is bound to. */
+export interface BoundAddress {
+  host: string;
+  port: number;
+}
+
+function isBindError(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return code === 'EACCES' || code === 'EADDRINUSE' || code === 'EPERM';
+}
+
+/**
+ * @example
+ * const server = new DnsServer({ handler: chain([k8s, cache, forward]), host: '127.0.2.53', port: 53 });
+ * void server.start(signal);
+ * const { host, port } = await server.ready; // port 53, or a free port without privileges
+ */
+export class DnsServer {
+  /** Resolves with the bound address once both sockets listen; rejects when binding fails. */
+  readonly ready: Promise<BoundAddress>;
+  private resolveReady!: (a: BoundAddress) => void;
+  private rejectReady!: (err: unknown) => void;
+  private bound: BoundAddress | undefined;
+  private udp: UdpSocket | undefined;
+  private tcp: TcpServer | undefined;
+  private readonly conns = new Set<Socket>();
+  private readonly logger: Logger;
+  private readonly maxUdpSize: number;
+  private readonly metrics: DnsMetrics | undefined;
+
+  constructor(private readonly opts: DnsServerOptions) {
+    this.logger = opts.logger ?? silentLogger;
+    this.maxUdpSize = opts.maxUdpSize ?? 4096;
+    this.metrics = opts.metrics;
+    this.ready = new Promise((resolve, reject) => {
+      this.resolveReady = resolve;
+      this.rejectReady = reject;
+    });
+    this.ready.catch(() => {});
+  }
+
+  /** The bound address (throws before {@link DnsServer.ready}). */
+  address(): BoundAddress {
+    if (!this.bound) throw new Error('the DNS server is not listening yet: await server.ready first');
+    return this.bound;
+  }
+
+  /**
+   * Answers one raw query: a Buffer to send back, undefined for no reply (runt
+   * packets and responses), or a promise of those when the chain forwards.
+   */
+  handlePacket(buf: Buffer, proto: 'udp' | 'tcp', remote: string): Buffer | undefined | Promise<Buffer | undefined> {
+    const t0 = process.hrtime.bigint();
+    let req: ParsedRequest | undefined;
+    try {
+      req = parseRequest(buf);
+    } catch {
+      req = undefined;
+    }
+    if (!req) return undefined;
+    const limit = replyLimit(req, proto, this.maxUdpSize);
+    const q = req.question;
+    const zone = q && this.opts.zoneOf ? this.opts.zoneOf(q.name) : '.';
+    const type = typeLabel(q?.type ?? 'other');
+    const server = this.metrics?.server ?? '';
+    this.metrics?.requests.inc({ server, zone, proto, family: remote.includes(':') ? '2' : '1', type });
+    const finish = (reply: DnsReply): Buffer => {
+      let out: Buffer;
+      try {
+        out = encodeReply(req, reply, { limit, udpSize: this.maxUdpSize, recursionAvailable: this.opts.recursionAvailable ?? true });
+      } catch (err) {
+        // A record the codec cannot encode (e.g. from a strange upstream) must not kill the reply.
+        this.logger.warn({ name: q?.name, type: q?.type, err: errorMessage(err) }, 'could not encode the reply; answering SERVFAIL');
+        reply = rcodeReply('SERVFAIL');
+        out = encodeReply(req, reply, { limit, udpSize: this.maxUdpSize, recursionAvailable: this.opts.recursionAvailable ?? true });
+      }
+      if (this.metrics) {
+        this.metrics.responses.inc({ server, zone, rcode: String(reply.rcode) });
+        this.metrics.duration.observe({ server, zone, type }, Number(process.hrtime.bigint() - t0) / 1e9);
+      }
+      return out;
+    };
+    if (req.error || !q) return finish(errorReply(req));
+    const query: DnsQuery = {
+      name: q.name,
+      type: q.type,
+      class: q.class ?? 'IN',
+      rd: req.rd,
+      cd: req.cd,
+      dnssecOk: req.edns?.dnssecOk ?? false,
+      proto,
+      remote,
+    };
+    let r: DnsReply | Promise<DnsReply>;
+    try {
+      r = this.opts.handler(query);
+    } catch (err) {
+      this.logger.error({ name: q.name, type: q.type, err: errorMessage(err) }, 'handler threw; answering SERVFAIL');
+      r = rcodeReply('SERVFAIL');
+    }
+    if (r instanceof Promise) {
+      return r.then(finish, (err: unknown) => {
+        this.logger.error({ name: q.name, type: q.type, err: errorMessage(err) }, 'handler failed; answering SERVFAIL');
+        return finish(rcodeReply('SERVFAIL'));
+      });
+    }
+    return finish(r);
+  }
+
+  /** Binds UDP and TCP, serves until `signal` aborts, then closes every socket. */
+  async start(signal: AbortSignal): Promise<void> {
+    const host = this.opts.host ?? DEFAULT_DNS_HOST;
+    const wanted = this.opts.port ?? 53;
+    try {
+      try {
+        await this.bind(host, wanted);
+      } catch (err) {
+        if (!(this.opts.fallbackToFreePort ?? true) || wanted === 0 || !isBindError(err)) throw err;
+        this.logger.info({ host, port: wanted, err: errorMessage(err) }, 'cannot bind the DNS port; using a free port instead');
+        await this.bindFree(host);
+      }
+    } catch (err) {
+      const e = new Error(`DNS server cannot listen on ${host}:${wanted}: ${errorMessage(err)} (pick another --cluster-dns address or port)`);
+      this.rejectReady(e);
+      throw e;
+    }
+    this.resolveReady(this.bound!);
+    if (!signal.aborted) await new Promise<void>((r) => signal.addEventListener('abort', () => r(), { once: true }));
+    await this.close();
+  }
+
+  private async bindFree(host: string): Promise<void> {
+    // UDP picks the port; TCP must get the same one, which another process may hold.
+    let last: unknown;
+    for (let i = 0; i < 10; i++) {
+      try {
+        return await this.bind(host, 0);
+      } catch (err) {
+        last = err;
+      }
+    }
+    throw last;
+  }
+
+  private async bind(host: string, port: number): Promise<void> {
+    const udp = createSocket({ type: host.includes(':') ? 'udp6' : 'udp4' });
+    udp.on('message', (msg, rinfo) => this.onUdp(udp, msg, rinfo.address, rinfo.port));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        udp.once('error', reject);
+        udp.bind(port, host, () => {
+          udp.off('error', reject);
+          resolve();
+        });
+      });
+    } catch (err) {
+      udp.close();
+      throw err;
+    }
+    udp.on('error', (err) => this.logger.warn({ err: errorMessage(err) }, 'UDP socket error'));
+    const actual = udp.address().port;
+    const tcp = createServer((s) => this.onTcp(s));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        tcp.once('error', reject);
+        tcp.listen(actual, host, () => {
+          tcp.off('error', reject);
+          resolve();
+        });
+      });
+    } catch (err) {
+      udp.close();
+      throw err;
+    }
+    tcp.on('error', (err) => this.logger.warn({ err: errorMessage(err) }, 'TCP listener error'));
+    this.udp = udp;
+    this.tcp = tcp;
+    this.bound = { host, port: actual };
+    if (this.metrics && !this.metrics.server) this.metrics.server = `dns://${host}:${actual}`;
+  }
+
+  private onUdp(udp: UdpSocket, msg: Buffer, address: string, port: number): void {
+    const send = (out: Buffer | undefined): void => {
+      if (!out || this.udp !== udp) return;
+      try {
+        udp.send(out, port, address, (err) => {
+          if (err) this.logger.debug?.({ to: `${address}:${port}`, err: errorMessage(err) }, 'UDP send failed');
+        });
+      } catch {
+        // The socket closed while a forwarded answer was on its way.
+      }
+    };
+    try {
+      const out = this.handlePacket(msg, 'udp', address);
+      if (out instanceof Promise) out.then(send, () => {});
+      else send(out);
+    } catch (err) {
+      this.logger.error({ from: address, err: errorMessage(err) }, 'UDP packet handling failed');
+    }
+  }
+
+  private onTcp(s: Socket): void {
+    this.conns.add(s);
+    s.on('close', () => this.conns.delete(s));
+    s.on('error', () => s.destroy());
+    s.setTimeout(this.opts.tcpIdleTimeoutMs ?? 10_000, () => s.destroy());
+    const remote = s.remoteAddress ?? '';
+    let buf: Buffer = Buffer.alloc(0);
+    const send = (out: Buffer | undefined): void => {
+      if (!out || s.destroyed) return;
+      const len = Buffer.alloc(2);
+      len.writeUInt16BE(out.length);
+      s.write(Buffer.concat([len, out]));
+    };
+    s.on('data', (chunk: Buffer) => {
+      buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
+      while (buf.length >= 2) {
+        const n = buf.readUInt16BE(0);
+        if (n < 12) {
+          // Not a DNS message; nothing sensible can follow on this stream.
+          s.destroy();
+          return;
+        }
+        if (buf.length < 2 + n) return;
+        const frame = buf.subarray(2, 2 + n);
+        buf = buf.subarray(2 + n);
+        try {
+          const out = this.handlePacket(frame, 'tcp', remote);
+          if (out instanceof Promise) out.then(send, () => {});
+          else send(out);
+        } catch (err) {
+          this.logger.error({ from: remote, err: errorMessage(err) }, 'TCP message handling failed');
+        }
+      }
+    });
+  }
+
+  private async close(): Promise<void> {
+    const udp = this.udp;
+    const tcp = this.tcp;
+    this.udp = undefined;
+    this.tcp = undefined;
+    for (const s of this.conns) s.destroy();
+    await Promise.all([
+      udp ? new Promise<void>((r) => udp.close(() => r())) : undefined,
+      tcp ? new Promise<void>((r) => tcp.close(() => r())) : undefined,
+    ]);
+  }
+}
