@@ -86,6 +86,10 @@ export class SqliteStore implements Store {
   #compacted: number;
   #closed = false;
   #autoCompacting = false;
+  /** The newest revision committed and handed to watchers. */
+  #published = 0;
+  /** Writes applied in memory and logged in the open transaction, waiting for its commit. */
+  #batch: Array<{ ev: WatchEvent; resolve: () => void; reject: (err: unknown) => void }> = [];
 
   /** Opens (creating if needed) the database at `path`; `':memory:'` gives a throwaway database. */
   constructor(path: string, opts: SqliteStoreOptions = {}) {
@@ -132,6 +136,7 @@ export class SqliteStore implements Store {
       throw err;
     }
     this.#hub = new WatchHub(this.#revision);
+    this.#published = this.#revision;
   }
 
   /**
@@ -157,7 +162,7 @@ export class SqliteStore implements Store {
     if (this.#current.get(key)) throw StoreError.keyExists(key);
     const rev = this.#revision + 1;
     this.#insertLog(rev, key, 1, 0, rev, 0, value);
-    this.#committed({ type: 'create', kv: Object.freeze({ key, value, createRevision: rev, modRevision: rev }) });
+    await this.#committed({ type: 'create', kv: Object.freeze({ key, value, createRevision: rev, modRevision: rev }) });
     return rev;
   }
 
@@ -173,7 +178,7 @@ export class SqliteStore implements Store {
     if (prev.modRevision !== expectedRevision) throw StoreError.staleRevision(key);
     const rev = this.#revision + 1;
     this.#insertLog(rev, key, 0, 0, prev.createRevision, prev.modRevision, value);
-    this.#committed({ type: 'update', kv: Object.freeze({ key, value, createRevision: prev.createRevision, modRevision: rev }), prev });
+    await this.#committed({ type: 'update', kv: Object.freeze({ key, value, createRevision: prev.createRevision, modRevision: rev }), prev });
     return rev;
   }
 
@@ -185,7 +190,7 @@ export class SqliteStore implements Store {
     const rev = this.#revision + 1;
     this.#insertLog(rev, key, 0, 1, prev.createRevision, prev.modRevision, prev.value);
     const kv: KeyValue = Object.freeze({ key, value: prev.value, createRevision: prev.createRevision, modRevision: rev });
-    this.#committed({ type: 'delete', kv, prev });
+    await this.#committed({ type: 'delete', kv, prev });
     return kv;
   }
 
@@ -239,8 +244,10 @@ export class SqliteStore implements Store {
   watch(prefix: string, opts: WatchOptions): Watcher {
     this.#checkOpen();
     if (opts.afterRevision < this.#compacted) throw StoreError.compacted(opts.afterRevision, this.#compacted);
-    const backlog = opts.afterRevision < this.#revision ? this.#eventsAfter(opts.afterRevision, prefix) : [];
-    // Same synchronous step as the read above: no commit can fall between backlog and live events.
+    // The backlog stops at the last published commit: writes still in the open transaction reach
+    // the watcher when they commit. Same synchronous step: no commit falls between the two.
+    const published = this.#published;
+    const backlog = opts.afterRevision < published ? this.#eventsAfter(opts.afterRevision, prefix).filter((ev) => ev.kv.modRevision <= published) : [];
     return this.#hub.subscribe(prefix, backlog, opts);
   }
 
@@ -263,6 +270,9 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    if (this.#closed) return;
+    // Writes of this turn are committed (and acknowledged) before the file closes.
+    if (this.#batch.length || this.#db.inTransaction) this.#commitBatch();
     if (this.#closed) return;
     this.#closed = true;
     this.#hub.closeAll(StoreError.closed(this.kind));
@@ -303,6 +313,7 @@ export class SqliteStore implements Store {
   }
 
   #insertLog(id: number, key: string, created: number, deleted: number, createRevision: number, prevRevision: number, value: string): void {
+    this.#begin();
     this.#stmt('INSERT INTO log (id, key, created, deleted, create_revision, prev_revision, value) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
       id,
       key,
@@ -315,11 +326,43 @@ export class SqliteStore implements Store {
   }
 
   /** Brings memory up to a write SQLite has committed, and tells the watchers. */
-  #committed(ev: WatchEvent): void {
+  /**
+   * Applies a logged write to the in-memory state at once (so the next write's
+   * compare-and-swap sees it) and resolves once its transaction is committed.
+   * Writes arriving in the same turn of the event loop share one transaction —
+   * group commit: one WAL append instead of one per write. Watchers hear of a
+   * write only after its commit, and no write is acknowledged before it.
+   */
+  #committed(ev: WatchEvent): Promise<void> {
     this.#revision = ev.kv.modRevision;
     if (ev.type === 'delete') this.#current.delete(ev.kv.key);
     else this.#current.set(ev.kv);
-    this.#hub.publish([ev]);
+    return new Promise((resolve, reject) => this.#batch.push({ ev, resolve, reject }));
+  }
+
+  /** Opens the shared transaction of this turn (before its first row is written). */
+  #begin(): void {
+    if (this.#db.inTransaction) return;
+    this.#db.exec('BEGIN');
+    setImmediate(() => this.#commitBatch());
+  }
+
+  #commitBatch(): void {
+    const batch = this.#batch;
+    this.#batch = [];
+    if (this.#closed) return;
+    try {
+      if (this.#db.inTransaction) this.#db.exec('COMMIT');
+    } catch (err) {
+      // The memory state ran ahead of a transaction that did not commit: nothing can be trusted
+      // any more, so the store closes (its owner restarts from the file) rather than serve it.
+      for (const w of batch) w.reject(err);
+      void this.close();
+      return;
+    }
+    this.#hub.publish(batch.map((w) => w.ev));
+    this.#published = this.#revision;
+    for (const w of batch) w.resolve();
     if (this.#retain > 0 && !this.#autoCompacting && this.#revision - this.#compacted > this.#retain + Math.ceil(this.#retain / 10)) {
       this.#autoCompacting = true;
       setImmediate(() => {
@@ -332,6 +375,7 @@ export class SqliteStore implements Store {
       });
     }
   }
+
 
   #meta(name: string): number | undefined {
     return this.#db.prepare('SELECT value FROM meta WHERE name = ?').pluck().get(name) as number | undefined;
