@@ -48,6 +48,8 @@ export interface ClusterOptions extends Partial<ClusterNetworkConfig> {
   clusterDomain?: string;
   /** `--dns-upstream` resolvers for names outside the cluster; default /etc/resolv.conf. */
   dnsUpstreams?: string[];
+  /** The service proxy, or false (default here; `skiff up` turns it on: see `ComponentOptions.proxy`). */
+  proxy?: ComponentOptions['proxy'];
   /** `--load-balancer-ip-range` (CIDR or first-last), default 127.112.0.0/16. */
   loadBalancerIPRange?: string;
   /** Run the components in a worker thread (default true); false keeps them in this thread (profiling, debugging). */
@@ -105,6 +107,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     ...(opts.logLevel ? { logLevel: opts.logLevel } : {}),
     ...(opts.loadBalancerIPRange ? { loadBalancerIPRange: opts.loadBalancerIPRange } : {}),
     ...(opts.clusterDNS ? { clusterDNS: opts.clusterDNS } : {}),
+    ...(opts.proxy ? { proxy: opts.proxy } : {}),
     ...(opts.clusterDomain ? { clusterDomain: opts.clusterDomain } : {}),
     ...(opts.dnsUpstreams?.length ? { dnsUpstreams: opts.dnsUpstreams } : {}),
     // Stable for this data dir: a restarted cluster takes its Leases back at once.

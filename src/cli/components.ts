@@ -22,6 +22,8 @@ import {
 } from '../controllers/index.js';
 import { newControllerContext, ControllerManager, type Controller, type ControllerContext, type LeaderElectionConfig } from '../controllers/runtime/index.js';
 import { ClusterDns, METRICS_PORT, clusterDnsAddress } from '../dns/index.js';
+import { ServiceProxy, type ProxyMode, type SchedulerName } from '../proxy/index.js';
+import { serveMetrics } from '../client/metrics-server.js';
 import { Registry } from 'prom-client';
 import { NodeLifecycleController } from '../controllers/nodelifecycle/index.js';
 import { PodGCController } from '../controllers/podgc/index.js';
@@ -58,8 +60,11 @@ export interface ComponentOptions {
   clusterDomain?: string;
   /** `--dns-upstream` (repeatable `ip[:port]`); default the nameservers of /etc/resolv.conf. */
   dnsUpstreams?: string[];
-  /** True once a service proxy serves ClusterIP:port on this machine (DNS is then reached at its ClusterIP). */
-  proxy?: boolean;
+  /**
+   * The service proxy (`--proxy-mode`, `--proxy-scheduler`), or false for none (the default
+   * here: two clusters on one machine would fight over the same ClusterIPs; `skiff up` turns it on).
+   */
+  proxy?: false | { mode?: ProxyMode; scheduler?: SchedulerName; minSyncPeriodMs?: number };
   /** `--load-balancer-ip-range`: the pool LoadBalancer Services get IPs from (CIDR or first-last). Default 127.112.0.0/16. */
   loadBalancerIPRange?: string;
 }
@@ -99,12 +104,41 @@ function clusterDns(client: Client, ctx: ControllerContext, opts: ComponentOptio
       const run = dns.start(signal);
       try {
         const listen = await dns.ready;
-        const address = clusterDnsAddress({ clusterIP, direct: listen, proxy: opts.proxy ?? false });
+        const address = clusterDnsAddress({ clusterIP, direct: listen, proxy: !!opts.proxy });
         const upstreams = dns.forwarder.list().map((u) => `${u.host}:${u.port}`).join(', ') || 'none';
         log(`cluster dns: CLUSTER_DNS=${address} (zone ${dns.zone.zone}; kube-system/kube-dns ${clusterIP}:53 → ${listen.host}:${listen.port}; upstreams ${upstreams})`);
       } catch (err) {
         log(`cluster dns: not started: ${(err as Error).message}`);
       }
+      await run;
+    },
+  };
+}
+
+/** Metrics of the service proxy, like kube-proxy's `--metrics-bind-address` (127.0.0.1:10249). */
+export const PROXY_METRICS_PORT = 10249;
+
+/**
+ * The service proxy as a component (not elected: it runs wherever nodes run, like
+ * kube-proxy), with its metrics on 127.0.0.1:10249 (or a free port when taken).
+ */
+function serviceProxy(ctx: ControllerContext, cfg: { mode?: ProxyMode; scheduler?: SchedulerName; minSyncPeriodMs?: number }, log: (line: string) => void): Controller {
+  const registry = new Registry();
+  const proxy = new ServiceProxy(ctx.informers, {
+    mode: cfg.mode ?? 'userspace',
+    scheduler: cfg.scheduler ?? 'rr',
+    // Userspace syncs are cheap: a pod turning Ready is served within a tenth of a second.
+    minSyncPeriodMs: cfg.minSyncPeriodMs ?? 100,
+    registry,
+    logger: ctx.logger('service-proxy'),
+  });
+  return {
+    name: proxy.name,
+    start: async (signal) => {
+      const run = proxy.start(signal);
+      const port = await serveMetrics(registry, '127.0.0.1', PROXY_METRICS_PORT, signal).catch(() => serveMetrics(registry, '127.0.0.1', 0, signal));
+      await proxy.ready;
+      log(`service proxy: ${cfg.mode ?? 'userspace'} mode, scheduler ${cfg.scheduler ?? 'rr'}; metrics at http://127.0.0.1:${port}/metrics`);
       await run;
     },
   };
@@ -143,6 +177,7 @@ export function startComponents(client: Client, opts: ComponentOptions, log: (li
     manager.add(pool);
   }
   if (opts.clusterDNS && opts.clusterDNS !== 'off') manager.add(clusterDns(client, ctx, opts, log));
+  if (opts.proxy) manager.add(serviceProxy(ctx, opts.proxy, log));
   if (opts.leaderElect === false) manager.add(...controllers, ...scheduling);
   else {
     manager.addElected(election('kube-controller-manager'), ...controllers);

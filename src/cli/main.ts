@@ -3,6 +3,7 @@
  * writes a kubeconfig into the data dir and merges a `skiff` context into the
  * user's kubeconfig; Ctrl-C stops it cleanly.
  */
+import { SCHEDULER_NAMES, type ProxyMode, type SchedulerName } from '../proxy/index.js';
 import { DEFAULT_LB_POOL, parsePool } from '../controllers/loadbalancer/index.js';
 import { Command, Option } from 'commander';
 import { join } from 'node:path';
@@ -34,10 +35,12 @@ export async function main(argv: string[]): Promise<void> {
     .option('--service-cluster-ip-range <cidr>', 'ClusterIP range', DEFAULT_NETWORK.serviceClusterIPRange)
     .option('--service-node-port-range <range>', 'NodePort range', DEFAULT_NETWORK.serviceNodePortRange)
     .option('--load-balancer-ip-range <cidr|first-last>', 'pool of LoadBalancer IPs', DEFAULT_LB_POOL)
+    .addOption(new Option('--proxy-mode <mode>', 'service proxy data path (none: no proxy)').choices(['userspace', 'none']).default('userspace'))
+    .addOption(new Option('--proxy-scheduler <name>', 'load-balancing scheduler for Services without a skiff.io/scheduler annotation').choices([...SCHEDULER_NAMES]).default('rr'))
     .option('--cluster-domain <domain>', 'DNS domain of the cluster', 'cluster.local')
     .option('--cluster-dns <ip|off>', 'ClusterIP of the kube-dns Service (off: no cluster DNS)', '127.96.0.10')
     .option('--dns-upstream <ip[:port]>', 'resolver for names outside the cluster (repeatable; default /etc/resolv.conf)', (v: string, p: string[]) => [...p, v], [] as string[])
-    .action(async (o: { dataDir: string; store: string; host: string; port: number; kubeconfig?: string; kubeconfigMerge: boolean; serviceClusterIpRange: string; serviceNodePortRange: string; nodes: number; runtime: string; nodeMonitorGracePeriod: number; loadBalancerIpRange: string; clusterDomain: string; clusterDns: string; dnsUpstream: string[] }) => {
+    .action(async (o: { dataDir: string; store: string; host: string; port: number; kubeconfig?: string; kubeconfigMerge: boolean; serviceClusterIpRange: string; serviceNodePortRange: string; nodes: number; runtime: string; nodeMonitorGracePeriod: number; loadBalancerIpRange: string; clusterDomain: string; clusterDns: string; dnsUpstream: string[]; proxyMode: string; proxyScheduler: string }) => {
       const t0 = Date.now();
       parsePool(o.loadBalancerIpRange); // a bad range fails here, with its reason, before anything starts
       if (o.runtime === 'process') throw new Error('the process runtime is not built yet (it arrives with the node-agent issue); use --runtime simulated');
@@ -55,6 +58,7 @@ export async function main(argv: string[]): Promise<void> {
         clusterDomain: o.clusterDomain,
         clusterDNS: o.clusterDns,
         dnsUpstreams: o.dnsUpstream,
+        proxy: o.proxyMode === 'none' ? false : { mode: o.proxyMode as ProxyMode, scheduler: o.proxyScheduler as SchedulerName },
         log: line,
       });
       const own = join(o.dataDir, 'kubeconfig');

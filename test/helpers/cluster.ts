@@ -43,12 +43,14 @@ export interface KubectlResult {
 
 export interface StartOptions {
   store?: string;
+  /** Run the service proxy (off by default: clusters of parallel tests share ClusterIPs, and their proxies would collide). */
+  proxy?: boolean;
   extraArgs?: string[];
   timeoutMs?: number;
 }
 
 function launch(dataDir: string, kubeconfig: string, port: number, o: StartOptions, output: string[]): Promise<{ proc: ChildProcess; port: number }> {
-  const args = ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'up', '--data-dir', dataDir, '--port', String(port), '--kubeconfig', kubeconfig, '--store', o.store ?? 'sqlite', ...(o.extraArgs ?? [])];
+  const args = ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'up', '--data-dir', dataDir, '--port', String(port), '--kubeconfig', kubeconfig, '--store', o.store ?? 'sqlite', ...(o.proxy ? [] : ['--proxy-mode', 'none']), ...(o.extraArgs ?? [])];
   const proc = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, KUBECONFIG: kubeconfig } });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {

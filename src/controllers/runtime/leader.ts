@@ -8,6 +8,7 @@
  * Several `skiff server` processes sharing one store run their controllers on
  * exactly one of them.
  */
+import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { Lease } from 'kubernetes-types/coordination/v1.js';
@@ -154,6 +155,8 @@ export class LeaderElector {
     }
     log.info({ lease: `${namespace}/${name}`, identity }, 'successfully acquired lease');
     const leading = new AbortController();
+    // Every controller of the group listens on it.
+    setMaxListeners(0, leading.signal);
     const onAbort = (): void => leading.abort();
     signal.addEventListener('abort', onAbort, { once: true });
     const work = lead(leading.signal);

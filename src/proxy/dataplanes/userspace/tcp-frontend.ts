@@ -1,0 +1,253 @@
+/**
+ * The TCP listener of one Service address and the connection path behind it (the
+ * HOT PATH): accept, choose a backend, dial it — on failure dial another, with
+ * upstream userspace's growing timeouts (250 ms, 500 ms, 1 s, 2 s) — then splice
+ * both sockets with `pipe` (backpressure-aware) and half-close support. Event
+ * handlers are module-level functions that find their connection through a
+ * symbol on the socket: no closures and no promises per connection.
+ */
+import net from 'node:net';
+import { normalizeAddress } from '../../address.js';
+import type { UserspaceBackend } from './backend.js';
+import type { Closable, FrontendContext } from './context.js';
+import type { Route } from './route.js';
+
+const kConn = Symbol('skiff.proxy.tcp-connection');
+const kFrontend = Symbol('skiff.proxy.tcp-frontend');
+
+type Tagged = net.Socket & { [kConn]?: TcpConnection };
+type TaggedServer = net.Server & { [kFrontend]?: TcpFrontend };
+
+/**
+ * Listens on one `ip:port` and forwards every accepted connection along the
+ * current {@link Route}. Closing stops accepting; open connections keep going.
+ */
+export class TcpFrontend {
+  /** Swapped by each sync; read once per new connection. */
+  route: Route;
+  private readonly server: TaggedServer;
+
+  constructor(
+    readonly ip: string,
+    readonly port: number,
+    route: Route,
+    readonly ctx: FrontendContext,
+  ) {
+    this.route = route;
+    this.server = net.createServer({ allowHalfOpen: true, noDelay: true });
+    this.server[kFrontend] = this;
+    this.server.on('connection', onConnection);
+    this.server.on('error', onServerError);
+  }
+
+  /** Binds the address; rejects with the bind error (e.g. EADDRINUSE). */
+  listen(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error): void => reject(err);
+      this.server.once('error', onError);
+      this.server.listen({ host: this.ip, port: this.port, exclusive: true }, () => {
+        this.server.off('error', onError);
+        resolve();
+      });
+    });
+  }
+
+  /** Stops accepting connections (the kernel refuses new ones); open connections are untouched. */
+  close(): void {
+    this.server.close();
+  }
+}
+
+function onServerError(this: TaggedServer, err: Error): void {
+  const fe = this[kFrontend];
+  fe?.ctx.log.warn({ address: `${fe.ip}:${fe.port}`, err: err.message }, 'service listener failed');
+}
+
+function onConnection(this: TaggedServer, socket: net.Socket): void {
+  const fe = this[kFrontend]!;
+  const route = fe.route;
+  const client = normalizeAddress(socket.remoteAddress);
+  if (!route.allows(client)) {
+    route.balancer.rejected++;
+    socket.on('error', ignore);
+    socket.resetAndDestroy();
+    return;
+  }
+  const conn = new TcpConnection(fe.ctx, route, socket as Tagged, client);
+  conn.dial();
+}
+
+function ignore(): void {}
+
+/** One proxied client connection. */
+class TcpConnection implements Closable {
+  private upstream: Tagged | undefined;
+  private backend: UserspaceBackend | undefined;
+  private failed: UserspaceBackend[] | undefined;
+  private attempt = 0;
+  private connected = false;
+  private clientClosed = false;
+  private upstreamClosed = false;
+  private finished = false;
+  private reportedIn = 0;
+  private reportedOut = 0;
+
+  constructor(
+    private readonly ctx: FrontendContext,
+    private readonly route: Route,
+    private readonly client: Tagged,
+    private readonly clientIP: string,
+  ) {
+    client[kConn] = this;
+    client.on('error', onClientError);
+    client.on('close', onClientClose);
+    ctx.open.add(this);
+  }
+
+  /** Chooses a backend (skipping ones that failed) and connects to it, or refuses the client. */
+  dial(): void {
+    const r = this.route;
+    const b = r.balancer.choose(r.candidates(this.clientIP), this.clientIP, r.destination, this.ctx.now(), this.failed);
+    if (!b) {
+      if (!this.failed) r.balancer.rejected++;
+      this.reject();
+      return;
+    }
+    this.backend = b;
+    const s = net.connect({ host: b.ip, port: b.port, allowHalfOpen: true, noDelay: true }) as Tagged;
+    s[kConn] = this;
+    this.upstream = s;
+    s.setTimeout(this.ctx.dialTimeoutsMs[this.attempt] ?? 2000);
+    s.on('connect', onUpstreamConnect);
+    s.on('timeout', onUpstreamTimeout);
+    s.on('error', onUpstreamError);
+    s.on('close', onUpstreamClose);
+  }
+
+  upstreamConnected(): void {
+    const s = this.upstream!;
+    const c = this.client;
+    if (this.clientClosed) {
+      s.destroy();
+      return;
+    }
+    s.setTimeout(0);
+    this.connected = true;
+    const b = this.backend!;
+    b.opened();
+    b.live.add(this);
+    c.setNoDelay(true);
+    c.pipe(s);
+    s.pipe(c);
+  }
+
+  upstreamFailed(): void {
+    if (this.connected) {
+      // An established connection broke: the client sees it broken too.
+      this.backend!.failed('connection_error');
+      if (!this.client.destroyed) this.client.destroy();
+      return;
+    }
+    const b = this.backend!;
+    b.failed('connect_failed');
+    (this.failed ??= []).push(b);
+    this.route.balancer.forgetClient(this.clientIP);
+    const s = this.upstream!;
+    s[kConn] = undefined;
+    s.destroy();
+    this.upstream = undefined;
+    if (this.clientClosed) return this.finish();
+    if (++this.attempt < this.ctx.dialTimeoutsMs.length) this.dial();
+    else this.reject();
+  }
+
+  upstreamClose(): void {
+    this.upstreamClosed = true;
+    // Closed without an orderly FIN from the backend: nothing more will come, end the client hard.
+    if (!this.upstream!.readableEnded && !this.client.destroyed) this.client.destroy();
+    if (this.clientClosed) this.finish();
+  }
+
+  clientClose(): void {
+    this.clientClosed = true;
+    const s = this.upstream;
+    if (!this.connected) {
+      if (s) {
+        s[kConn] = undefined;
+        s.destroy();
+      }
+      this.finish();
+      return;
+    }
+    // The client vanished without an orderly FIN: drop the backend side as well.
+    if (!this.client.readableEnded && s && !s.destroyed) s.destroy();
+    if (this.upstreamClosed) this.finish();
+  }
+
+  clientError(): void {
+    // 'close' follows; a reset client means the backend connection goes too.
+    const s = this.upstream;
+    if (s && !s.destroyed) s.destroy();
+  }
+
+  /** Adds bytes moved since the last flush to the backend. */
+  flush(): void {
+    const b = this.backend;
+    if (!b || !this.connected) return;
+    const inNow = this.client.bytesRead;
+    const outNow = this.client.bytesWritten;
+    b.bytesIn += inNow - this.reportedIn;
+    b.bytesOut += outNow - this.reportedOut;
+    this.reportedIn = inNow;
+    this.reportedOut = outNow;
+  }
+
+  destroy(): void {
+    this.client.destroy();
+    this.upstream?.destroy();
+  }
+
+  private reject(): void {
+    // A reset right after accept is as close to REJECT as an accepted socket gets.
+    if (!this.client.destroyed) this.client.resetAndDestroy();
+  }
+
+  private finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.ctx.open.delete(this);
+    this.client[kConn] = undefined;
+    if (this.upstream) this.upstream[kConn] = undefined;
+    if (this.connected) {
+      const b = this.backend!;
+      this.flush();
+      b.live.delete(this);
+      b.closed();
+    }
+  }
+}
+
+function onClientError(this: Tagged): void {
+  this[kConn]?.clientError();
+}
+
+function onClientClose(this: Tagged): void {
+  this[kConn]?.clientClose();
+}
+
+function onUpstreamConnect(this: Tagged): void {
+  this[kConn]?.upstreamConnected();
+}
+
+function onUpstreamTimeout(this: Tagged): void {
+  // Only connect attempts have a timeout (cleared once connected).
+  this[kConn]?.upstreamFailed();
+}
+
+function onUpstreamError(this: Tagged): void {
+  this[kConn]?.upstreamFailed();
+}
+
+function onUpstreamClose(this: Tagged): void {
+  this[kConn]?.upstreamClose();
+}

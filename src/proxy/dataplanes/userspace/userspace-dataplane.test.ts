@@ -1,0 +1,150 @@
+/**
+ * The userspace data path driven directly with ProxyState values (no API
+ * server): listener reconciliation, open connections across syncs, UDP
+ * association lifetimes. Sockets bind 127.96.200.x / 127.128.200.x on free ports.
+ */
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import dgram from 'node:dgram';
+import net from 'node:net';
+import { Registry } from 'prom-client';
+import type { ProxyState } from '../../dataplane.js';
+import type { EndpointInfo } from '../../endpoint.js';
+import { ProxyMetrics } from '../../metrics.js';
+import type { ServicePortInfo } from '../../service-port.js';
+import { freePort, testEndpoint, testServicePort } from '../../testing.js';
+import { UserspaceDataplane } from './userspace-dataplane.js';
+
+const WAIT_MS = 3000;
+
+async function until<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>): Promise<T> {
+  const end = Date.now() + WAIT_MS;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const sp = (name: string, ip: string, port: number, protocol: 'TCP' | 'UDP' = 'TCP'): ServicePortInfo => testServicePort(name, { clusterIPs: [ip], port, protocol });
+const ep = (ip: string, port: number): EndpointInfo => testEndpoint(ip, port);
+
+function state(ports: ServicePortInfo[], eps: Record<string, EndpointInfo[]>): ProxyState {
+  return { servicePorts: new Map(ports.map((p) => [p.key, p])), endpoints: new Map(Object.entries(eps)), nodes: [], hostAddresses: [], defaultScheduler: 'rr' };
+}
+
+function dial(host: string, port: number): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect({ host, port });
+    s.once('connect', () => resolve(s));
+    s.once('error', reject);
+  });
+}
+
+function roundTrip(s: net.Socket, text: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no echo of ${text}`)), WAIT_MS);
+    s.once('data', (d: Buffer) => {
+      clearTimeout(timer);
+      resolve(d.toString());
+    });
+    s.write(text);
+  });
+}
+
+function refused(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect({ host, port });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(false);
+    });
+    s.once('error', (e: NodeJS.ErrnoException) => resolve(e.code === 'ECONNREFUSED'));
+  });
+}
+
+describe('UserspaceDataplane', () => {
+  const cleanups: Array<() => void | Promise<unknown>> = [];
+  after(async () => {
+    for (const c of cleanups.reverse()) await c();
+  });
+
+  test('reconciles listeners without touching open connections', async () => {
+    const echo = net.createServer((s) => s.pipe(s));
+    await new Promise<void>((r) => echo.listen(0, '127.128.200.1', () => r()));
+    cleanups.push(() => new Promise((r) => echo.close(r)));
+    const bport = (echo.address() as net.AddressInfo).port;
+    const vport = await freePort();
+    const dp = new UserspaceDataplane({ metrics: new ProxyMetrics(new Registry()) });
+    cleanups.push(() => dp.close());
+    const web = sp('web', '127.96.200.1', vport);
+    const other = sp('other', '127.96.200.2', vport);
+
+    await dp.sync(state([web], { [web.key]: [ep('127.128.200.1', bport)] }));
+    const conn = await dial('127.96.200.1', vport);
+    cleanups.push(() => void conn.destroy());
+    assert.equal(await roundTrip(conn, 'one'), 'one');
+
+    // An unrelated Service appears: same listener, same connection.
+    await dp.sync(state([web, other], { [web.key]: [ep('127.128.200.1', bport)], [other.key]: [ep('127.128.200.1', bport)] }));
+    assert.equal(await roundTrip(conn, 'two'), 'two');
+    assert.deepEqual(dp.snapshot().servicePorts.map((s) => `${s.name}:${s.listeners.join()}`), [`other:127.96.200.2:${vport}`, `web:127.96.200.1:${vport}`]);
+
+    // The endpoint goes away: new connections are refused, the open one carries on.
+    await dp.sync(state([web, other], { [other.key]: [ep('127.128.200.1', bport)] }));
+    assert.equal(await refused('127.96.200.1', vport), true);
+    assert.equal(await roundTrip(conn, 'three'), 'three');
+    const web1 = dp.snapshot().servicePorts.find((s) => s.name === 'web')!;
+    assert.deepEqual(web1.backends.map((b) => [b.listed, b.activeConnections]), [[false, 1]]);
+
+    // The Service is deleted; once its last connection ends, its backend is forgotten at the next sync.
+    await dp.sync(state([other], { [other.key]: [ep('127.128.200.1', bport)] }));
+    conn.destroy();
+    await until('the connection to be counted closed', () => dp.snapshot().servicePorts.find((s) => s.name === 'web')?.backends[0]?.activeConnections === 0);
+    await dp.sync(state([other], { [other.key]: [ep('127.128.200.1', bport)] }));
+    assert.deepEqual(dp.snapshot().servicePorts.map((s) => s.name), ['other']);
+  });
+
+  test('UDP associations end when idle and when their backend leaves', async () => {
+    const backends = await Promise.all(
+      ['127.128.200.11', '127.128.200.12'].map(
+        (ip, i) =>
+          new Promise<dgram.Socket>((resolve) => {
+            const u = dgram.createSocket('udp4');
+            u.on('message', (m, r) => u.send(`${i}:${m.toString()}`, r.port, r.address));
+            u.bind(0, ip, () => resolve(u));
+          }),
+      ),
+    );
+    cleanups.push(() => backends.forEach((b) => b.close()));
+    const vport = await freePort();
+    const dp = new UserspaceDataplane({ metrics: new ProxyMetrics(new Registry()), udpIdleTimeoutMs: 150 });
+    cleanups.push(() => dp.close());
+    const dns = sp('dns', '127.96.200.3', vport, 'UDP');
+    const eps = backends.map((b) => ep(b.address().address, b.address().port));
+    // Each backend on its own port: a slice could not say that, but the data path does not care.
+    await dp.sync(state([dns], { [dns.key]: eps }));
+    const client = dgram.createSocket('udp4');
+    cleanups.push(() => void client.close());
+    await new Promise<void>((r) => client.bind(0, '127.0.0.1', () => r()));
+    const ask = (text: string): Promise<string> =>
+      new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no answer to ${text}`)), WAIT_MS);
+        client.once('message', (m) => {
+          clearTimeout(timer);
+          resolve(m.toString());
+        });
+        client.send(text, vport, '127.96.200.3');
+      });
+    assert.equal(await ask('a'), '0:a');
+    assert.equal(await ask('b'), '0:b', 'the association holds');
+    const active = (): number[] => dp.snapshot().servicePorts[0]!.backends.map((b) => b.activeConnections);
+    assert.deepEqual(active(), [1, 0]);
+    await until('the idle association to end', () => active()[0] === 0);
+    assert.equal(await ask('c'), '1:c', 'a new association is scheduled round robin');
+    await dp.sync(state([dns], { [dns.key]: [eps[0]!] }));
+    assert.deepEqual(active(), [0, 0], 'the association to the removed backend ended at once');
+    assert.equal(await ask('d'), '0:d');
+  });
+});
