@@ -28,6 +28,7 @@ import { openapiV3Root, openapiV3Document } from './openapi/index.js';
 import { selectorFilters } from './selectors.js';
 import { checkFieldValidation, type FieldValidation } from './field-validation.js';
 import { subresourceHandlers } from './subresources.js';
+import { isPodStream, PodStreams, upgradeResponse } from './streaming/index.js';
 
 /** What `/version` reports; minor 32 makes the kubectl dispatcher run kubectl 1.32. */
 export const VERSION_INFO = {
@@ -118,6 +119,8 @@ export class ApiServer {
   private readyFlag = false;
   private readonly opts: ApiServerOptions;
   private readonly sockets = new Set<import('node:net').Socket>();
+  /** pods/log, exec, attach, portforward: relayed to the node's kubelet server. */
+  private readonly podStreams: PodStreams;
 
   constructor(opts: ApiServerOptions) {
     this.opts = opts;
@@ -154,6 +157,9 @@ export class ApiServer {
       s.on('close', () => this.sockets.delete(s));
     });
     this.server.timeout = 0;
+    // Upgrade requests (exec, attach, port-forward) run through the normal router; see streaming/upgrade-proxy.ts.
+    this.podStreams = new PodStreams(this.registry);
+    this.server.on('upgrade', (req: IncomingMessage, socket: import('node:stream').Duplex, head: Buffer) => void this.handle(req, upgradeResponse(req, socket, head)));
   }
 
   /** Starts listening; resolves with the bound address once ready. */
@@ -280,6 +286,10 @@ export class ApiServer {
       if (!t.name) throw pageNotFound();
       const sub = info.subresources.find((s) => s.name === t.subresource);
       if (!sub) throw pageNotFound();
+      if (isPodStream(info, sub.name)) {
+        await this.podStreams.serve({ req, res, url, namespace: ns, name: t.name, subresource: sub.name });
+        return sub.name === 'log' ? 'GET' : 'CONNECT';
+      }
       const handler = subresourceHandlers[sub.name];
       if (!handler && sub.name !== 'status') {
         throw new ApiError('MethodNotAllowed', `the server does not allow this method on the requested resource`);

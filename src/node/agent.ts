@@ -43,7 +43,8 @@ import {
   type NodeSpecInput,
 } from './node-object.js';
 import { podStatusFor, statusDiffers } from './pod-status.js';
-import type { Runtime } from './runtime.js';
+import { isStreamingRuntime, type Runtime } from './runtime.js';
+import { KubeletServer } from './kubelet-server.js';
 
 /** Options of {@link NodeAgent}. */
 export interface NodeAgentOptions {
@@ -69,6 +70,8 @@ export interface NodeAgentOptions {
   host?: HostInfo;
   /** Component name for logs and the `name` of the controller. Default `node-agent`. */
   component?: string;
+  /** Port the kubelet server tries first at every node IP (streaming runtimes). Default 0: a free one, shared by the nodes. */
+  kubeletPort?: number;
 }
 
 interface VirtualNode {
@@ -140,6 +143,8 @@ export class NodeAgent implements Controller {
   private readonly addWaiters = new Map<string, Array<(err?: unknown) => void>>();
   private resolveReady!: () => void;
   private started = false;
+  /** Serves logs, exec and port-forward at every node's InternalIP (streaming runtimes only). */
+  private readonly kubelet: KubeletServer | undefined;
 
   constructor(
     private readonly ctx: ControllerContext,
@@ -168,6 +173,8 @@ export class NodeAgent implements Controller {
     this.leaseQueue = new WorkQueue({ name: `${this.name}-leases`, rateLimiter: limiter() });
     this.ready = new Promise((resolve) => (this.resolveReady = resolve));
     if (this.initial.size === 0) this.resolveReady();
+    const pods = (ns: string, name: string): Pod | undefined => this.podsInf.indexer.get(`${ns}/${name}`);
+    this.kubelet = isStreamingRuntime(this.runtime) ? new KubeletServer({ runtime: this.runtime, pods, port: opts.kubeletPort, logger: ctx.logger(`${this.name}-kubelet`), now: ctx.now }) : undefined;
   }
 
   /** Names of the nodes this agent currently runs. */
@@ -247,6 +254,7 @@ export class NodeAgent implements Controller {
         runWorkers(this.nodeQueue, this.opts.nodeWorkers ?? 16, (k) => this.syncNode(k), signal, this.log),
         runWorkers(this.podQueue, this.opts.podWorkers ?? 32, (k) => this.syncPod(k), signal, this.log),
         runWorkers(this.leaseQueue, 8, (k) => this.renewLease(k), signal, this.log),
+        this.kubelet?.start(signal),
       ]);
     } finally {
       clearInterval(ticker);
@@ -261,7 +269,8 @@ export class NodeAgent implements Controller {
   // ---- nodes ---------------------------------------------------------------
 
   private facts(v: Pick<VirtualNode, 'internalIP' | 'podCIDR'>): NodeFacts {
-    return { internalIP: v.internalIP, podCIDR: v.podCIDR, runtimeName: this.runtime.name, runtimeVersion: this.runtime.version, host: this.host };
+    const kubeletPort = this.kubelet?.portFor(v.internalIP) ?? 0;
+    return { internalIP: v.internalIP, podCIDR: v.podCIDR, runtimeName: this.runtime.name, runtimeVersion: this.runtime.version, host: this.host, kubeletPort };
   }
 
   private shouldRun(node: Node): boolean {
@@ -291,8 +300,9 @@ export class NodeAgent implements Controller {
     if (!podCIDROf(node)) {
       await this.nodesApi.patch(undefined, name, 'merge', { spec: { podCIDR: cur.podCIDR, podCIDRs: [cur.podCIDR] } });
     }
+    await this.kubelet?.serve(name, cur.internalIP);
     const now = this.ctx.now();
-    if (nodeStatusNeedsUpdate(node) || now >= cur.nextStatusAt) {
+    if (nodeStatusNeedsUpdate(node, this.facts(cur).kubeletPort) || now >= cur.nextStatusAt) {
       await this.nodesApi.patch(undefined, name, 'merge', { status: nodeStatusFor(node, this.facts(cur), now) }, { subresource: 'status' });
       cur.nextStatusAt = now + this.statusReportMs();
       // A node coming back (after being marked Unknown) renews its Lease at once.
@@ -335,11 +345,13 @@ export class NodeAgent implements Controller {
     const podCIDR = this.podCidrs.allocate();
     const internalIP = this.nodeIPs.allocate();
     try {
+      await this.kubelet?.serve(spec.name, internalIP);
       await this.nodesApi.create(undefined, newNodeObject(spec, this.facts({ podCIDR, internalIP }), this.ctx.now()));
       this.log.info({ node: spec.name, internalIP, podCIDR }, 'registered node');
     } catch (err) {
       this.podCidrs.release(podCIDR);
       this.nodeIPs.release(internalIP);
+      this.kubelet?.unserve(internalIP);
       if (isReason(err, 'AlreadyExists')) return; // the informer brings it and we take it over
       throw err;
     }
@@ -364,6 +376,7 @@ export class NodeAgent implements Controller {
       this.podCidrs.release(v.podCIDR);
       this.nodeIPs.release(v.internalIP);
     }
+    this.kubelet?.unserve(v.internalIP);
     this.log.info({ node: name }, 'stopped running node');
   }
 
@@ -410,7 +423,7 @@ export class NodeAgent implements Controller {
       }
       v.leaseExists = true;
       v.renewing = false;
-      if (nodeStatusNeedsUpdate(node)) this.nodeQueue.add(name);
+      if (nodeStatusNeedsUpdate(node, this.facts(v).kubeletPort)) this.nodeQueue.add(name);
       else this.settleAdd(name);
     } catch (err) {
       if (isReason(err, 'NotFound')) v.leaseExists = false;

@@ -48,6 +48,12 @@ export interface NodeFacts {
   runtimeName: string;
   runtimeVersion: string;
   host: HostInfo;
+  /**
+   * The port the agent's kubelet server listens on at `internalIP`, published
+   * as `status.daemonEndpoints.kubeletEndpoint.Port`; 0 when the agent serves
+   * no logs/exec (simulated runtime). Undefined keeps what the Node has (default 10250).
+   */
+  kubeletPort?: number;
 }
 
 const CONDITION_TEXT: Record<string, { ok: 'True' | 'False'; reason: string; message: string }> = {
@@ -123,7 +129,7 @@ export function nodeStatusFor(node: Node | undefined, facts: NodeFacts, nowMs: n
     allocatable,
     conditions: healthyConditions(old.conditions, nowMs),
     addresses,
-    daemonEndpoints: old.daemonEndpoints ?? { kubeletEndpoint: { Port: 10250 } },
+    daemonEndpoints: facts.kubeletPort !== undefined ? { kubeletEndpoint: { Port: facts.kubeletPort } } : old.daemonEndpoints ?? { kubeletEndpoint: { Port: 10250 } },
     nodeInfo,
   };
   // `phase` is deprecated and never set by the kubelet; KWOK manifests carry it, keep theirs.
@@ -158,9 +164,11 @@ export function newNodeObject(spec: NodeSpecInput, facts: NodeFacts, nowMs: numb
 /**
  * Whether the reported status must be written again: Ready is not True (the
  * lifecycle controller marked it Unknown, or a KWOK node came without it), a
- * condition or address the agent owns is missing, or nodeInfo is incomplete.
+ * condition or address the agent owns is missing, nodeInfo is incomplete, or
+ * the published kubelet port is not `kubeletPort` (when given).
  */
-export function nodeStatusNeedsUpdate(node: Node): boolean {
+export function nodeStatusNeedsUpdate(node: Node, kubeletPort?: number): boolean {
+  if (kubeletPort !== undefined && (node.status?.daemonEndpoints?.kubeletEndpoint?.Port ?? 0) !== kubeletPort) return true;
   const conds = node.status?.conditions ?? [];
   for (const type of NODE_CONDITION_TYPES) {
     const c = conds.find((x) => x.type === type);
