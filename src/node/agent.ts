@@ -220,16 +220,23 @@ export class NodeAgent implements Controller {
     this.started = true;
     await Promise.all([this.nodesInf.synced, this.podsInf.synced]);
     if (signal.aborted) return;
-    // Addresses already in use anywhere in the cluster are never handed out again.
-    for (const n of this.nodesInf.indexer.list()) {
+    // Addresses in use anywhere in the cluster (by this agent or another one) are never handed out again.
+    const reserve = (n: Node): void => {
       const cidr = podCIDROf(n);
       if (cidr) this.podCidrs.reserve(cidr);
       const ip = internalIPOf(n);
       if (ip) this.nodeIPs.reserve(ip);
-    }
+    };
+    for (const n of this.nodesInf.indexer.list()) reserve(n);
     const unsubNodes = this.nodesInf.addEventHandler({
-      onAdd: (n) => this.nodeQueue.add(n.metadata?.name ?? ''),
-      onUpdate: (_o, n) => this.nodeQueue.add(n.metadata?.name ?? ''),
+      onAdd: (n) => {
+        reserve(n);
+        this.nodeQueue.add(n.metadata?.name ?? '');
+      },
+      onUpdate: (_o, n) => {
+        reserve(n);
+        this.nodeQueue.add(n.metadata?.name ?? '');
+      },
       onDelete: (o) => this.nodeQueue.add(deletedObject(o).metadata?.name ?? ''),
     });
     for (const name of this.wanted.keys()) this.nodeQueue.add(name);
@@ -479,11 +486,13 @@ export class NodeAgent implements Controller {
       }
       return;
     }
+    // A hostNetwork pod shares its node's network: its IP is the node's (upstream reports hostIP).
+    const hostNetwork = !!pod.spec?.hostNetwork;
     let podIP: string;
     if (!this.tracked.has(key)) {
       const existing = pod.status?.podIP;
-      const adopted = !!existing && phase === 'Running' && !!this.runtime.adoptPod && v.ips.reserve(uid, existing);
-      const ip = adopted ? existing : v.ips.allocate(uid);
+      const adopted = !!existing && phase === 'Running' && !!this.runtime.adoptPod && (hostNetwork || v.ips.reserve(uid, existing));
+      const ip = hostNetwork ? v.internalIP : adopted ? existing : v.ips.allocate(uid);
       if (!ip) throw new Error(`no free pod IP left in ${v.podCIDR} on node ${nodeName} for pod ${key}`);
       podIP = ip;
       this.tracked.set(key, { uid, node: nodeName });
@@ -492,7 +501,7 @@ export class NodeAgent implements Controller {
       if (adopted) this.runtime.adoptPod!(pod, runCtx);
       else await this.runtime.startPod(pod, runCtx);
     } else {
-      podIP = v.ips.get(uid) ?? '';
+      podIP = hostNetwork ? v.internalIP : v.ips.get(uid) ?? '';
     }
     const rt = this.runtime.podStatus(pod);
     if (!rt) return; // nothing to report yet; the runtime's change event brings us back

@@ -16,5 +16,5 @@ export { scoreNodes, selectHost, normalize, MAX_NODE_SCORE } from './scores.js';
 export { schedulePod, nodeNamesFromAffinity, numFeasibleNodesToFind, NO_NODES_AVAILABLE, AFFINITY_CONFLICT, type ScheduleOutcome, type ScheduleState, type ScheduleOptions } from './schedule.js';
 export { fitErrorMessage, preemptionMessage, truncateMessage, PREEMPTION, type Diagnosis } from './fit-error.js';
 export { SchedulingQueue, type SchedulingQueueOptions } from './queue.js';
-export { parseQuantity, parseQuantityOr, resourceValue, QuantityError } from './quantity.js';
+export { parseQuantity, parseQuantityOr, resourceValue, QuantityError } from '../api/quantity.js';
 export { podRequests, podHostPorts, isScalarResource, DEFAULT_MILLI_CPU_REQUEST, DEFAULT_MEMORY_REQUEST, type Resources, type PodRequests, type HostPort } from './resources.js';

@@ -6,7 +6,7 @@
  * scheduling decision never re-reads every pod.
  */
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
-import { resourceValue } from './quantity.js';
+import { resourceValue } from '../api/quantity.js';
 import { emptyResources, isScalarResource, podHostPorts, podRequests, type HostPort, type PodRequests, type Resources } from './resources.js';
 
 /** What the scheduler keeps of one pod. */

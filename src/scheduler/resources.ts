@@ -6,7 +6,7 @@
  * container without a cpu or memory request counts 100m and 200Mi.
  */
 import type { Container, Pod, PodSpec } from 'kubernetes-types/core/v1.js';
-import { resourceValue } from './quantity.js';
+import { resourceValue } from '../api/quantity.js';
 
 /** Millicores, bytes and counts of one pod or one node. `scalar` holds extended resources (`nvidia.com/gpu`, `hugepages-2Mi`). */
 export interface Resources {

@@ -387,7 +387,19 @@ export function run(flags: FlagValues): void {
 
 function startUdpServer(address: string, port: number, state: NetexecState): void {
   const sock = createSocket(isIP(address) === 6 ? 'udp6' : 'udp4');
-  sock.once('error', (err: NodeJS.ErrnoException) => fatalf(`Error occurred: failed to create listener for UDP address ${joinHostPort(address, port)}:${listenErrorText('udp', address, port, err)}`));
+  sock.once('error', (err: NodeJS.ErrnoException) => {
+    const text = `failed to create listener for UDP address ${joinHostPort(address, port)}:${listenErrorText('udp', address, port, err)}`;
+    // Upstream exits here. Deviation: when another container of the same pod already serves
+    // the UDP port (two netexec containers with the default --udp-port, as tutorials that
+    // stand agnhost in for two different programs do), the HTTP server keeps running and
+    // reports healthy — the pod's UDP port is served, just not by this container.
+    if (err.code === 'EADDRINUSE') {
+      logf(`Warning: ${text}; continuing without a UDP server`);
+      state.udpReady = true;
+      return;
+    }
+    fatalf(`Error occurred: ${text}`);
+  });
   sock.on('listening', () => {
     logf(`Started UDP server on port ${address} ${port}`);
     state.udpReady = true;
