@@ -53,7 +53,7 @@ interface Result {
 
 async function runOne(store: string, n: number): Promise<Result> {
   // No nodes: the benchmark measures the API server, not agents reacting to its pods.
-  const c = await startServerProcess(store, ['--nodes', '0', '--proxy-mode', 'none', '--cluster-dns', 'off']);
+  const c = await startServerProcess(store, ['--nodes', '0', '--runtime', 'simulated', '--proxy-mode', 'none', '--cluster-dns', 'off']);
   const base = c.url;
   const ns = '/api/v1/namespaces/default/pods';
   try {

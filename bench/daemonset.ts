@@ -63,7 +63,7 @@ export async function benchDaemonSet(): Promise<void> {
   const arg = process.argv.indexOf('--nodes');
   const nodes = Number(arg > 0 ? process.argv[arg + 1] : process.env.BENCH_NODES ?? 5000);
   const t0 = Date.now();
-  const srv = await startServerProcess('memory', ['--nodes', String(nodes), '--proxy-mode', 'none', '--cluster-dns', 'off']);
+  const srv = await startServerProcess('memory', ['--nodes', String(nodes), '--runtime', 'simulated', '--proxy-mode', 'none', '--cluster-dns', 'off']);
   try {
     const base = srv.url;
     await waitFor(`${nodes} Ready nodes`, 300_000, async () => {

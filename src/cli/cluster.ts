@@ -48,6 +48,10 @@ export interface ClusterOptions extends Partial<ClusterNetworkConfig> {
   clusterDomain?: string;
   /** `--dns-upstream` resolvers for names outside the cluster; default /etc/resolv.conf. */
   dnsUpstreams?: string[];
+  /** How nodes run pods: `process` or `simulated` (default here; `skiff up` defaults to process). */
+  runtime?: 'process' | 'simulated';
+  /** Process runtime: `simulate` (default) or `fail` for images with no built-in program and no command. */
+  imageFallback?: 'simulate' | 'fail';
   /** The service proxy, or false (default here; `skiff up` turns it on: see `ComponentOptions.proxy`). */
   proxy?: ComponentOptions['proxy'];
   /** `--load-balancer-ip-range` (CIDR or first-last), default 127.112.0.0/16. */
@@ -108,6 +112,9 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     ...(opts.loadBalancerIPRange ? { loadBalancerIPRange: opts.loadBalancerIPRange } : {}),
     ...(opts.clusterDNS ? { clusterDNS: opts.clusterDNS } : {}),
     ...(opts.proxy ? { proxy: opts.proxy } : {}),
+    dataDir: resolve(opts.dataDir),
+    ...(opts.runtime ? { runtime: opts.runtime } : {}),
+    ...(opts.imageFallback ? { imageFallback: opts.imageFallback } : {}),
     ...(opts.clusterDomain ? { clusterDomain: opts.clusterDomain } : {}),
     ...(opts.dnsUpstreams?.length ? { dnsUpstreams: opts.dnsUpstreams } : {}),
     // Stable for this data dir: a restarted cluster takes its Leases back at once.
@@ -117,7 +124,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   log(`controllers: ${components.names.join(', ')}`);
   if (componentOptions.controllers === 'all' && componentOptions.nodes > 0) {
     const ms = await components.nodesReady;
-    log(`nodes: ${componentOptions.nodes} simulated node(s) Ready in ${ms} ms`);
+    log(`nodes: ${componentOptions.nodes} ${componentOptions.runtime ?? 'simulated'} node(s) Ready in ${ms} ms`);
   }
   return {
     server,

@@ -28,7 +28,8 @@ import { Registry } from 'prom-client';
 import { NodeLifecycleController } from '../controllers/nodelifecycle/index.js';
 import { PodGCController } from '../controllers/podgc/index.js';
 import { Scheduler } from '../scheduler/index.js';
-import { SimulatedNodePool } from '../node/index.js';
+import type { Service } from 'kubernetes-types/core/v1.js';
+import { NodeAgent, ProcessRuntime, SimulatedNodePool } from '../node/index.js';
 
 /** Plain, cloneable options (they cross into a worker thread). */
 export interface ComponentOptions {
@@ -42,6 +43,12 @@ export interface ComponentOptions {
   nodes: number;
   /** `--node-monitor-grace-period` in seconds. */
   nodeMonitorGracePeriodSeconds?: number;
+  /** How nodes `node-1`…`node-N` run pods: `process` (real child processes) or `simulated` (default here; `skiff up` uses process). */
+  runtime?: 'process' | 'simulated';
+  /** Process runtime: containers with no built-in image and no command run `simulate`d (default) or `fail`. */
+  imageFallback?: 'simulate' | 'fail';
+  /** The cluster's data dir (node trees with pod logs and volumes live under `<dataDir>/nodes/`). */
+  dataDir?: string;
   /** Structured log level (pino), default `warn`. */
   logLevel?: string;
   /**
@@ -158,6 +165,8 @@ export function startComponents(client: Client, opts: ComponentOptions, log: (li
   ];
   const scheduling: Controller[] = [];
   let pool: SimulatedNodePool | undefined;
+  let agent: NodeAgent | undefined;
+  let runtime: ProcessRuntime | undefined;
   if (opts.controllers === 'all') {
     controllers.push(
       new DaemonSetController(ctx),
@@ -173,8 +182,28 @@ export function startComponents(client: Client, opts: ComponentOptions, log: (li
     scheduling.push(new Scheduler(ctx));
     // The node agents (kubelets: never elected): one simulated pool runs every simulated node
     // (and adopts Node objects made through the API).
-    pool = new SimulatedNodePool(ctx, { nodes: Array.from({ length: opts.nodes }, (_, i) => ({ name: `node-${i + 1}` })) });
-    manager.add(pool);
+    const nodeSpecs = Array.from({ length: opts.nodes }, (_, i) => ({ name: `node-${i + 1}` }));
+    if ((opts.runtime ?? 'simulated') === 'process') {
+      const services = ctx.informers.forResource<Service>('', 'v1', 'services');
+      const kubelet = ctx.recorder('kubelet');
+      runtime = new ProcessRuntime({
+        dataDir: opts.dataDir ?? '.',
+        imageFallback: opts.imageFallback ?? 'simulate',
+        client,
+        services: () => services.indexer.list(),
+        logger: ctx.logger('process-runtime'),
+        recordEvent: (pod, type, reason, message) => kubelet.event({ apiVersion: 'v1', kind: 'Pod', metadata: pod.metadata }, type, reason, message),
+        ...(opts.clusterDNS && opts.clusterDNS !== 'off' ? { clusterDNS: { nameserver: opts.clusterDNS, searches: [], options: [], clusterDomain: opts.clusterDomain ?? 'cluster.local' } } : {}),
+      });
+      // Two agents hand out pod CIDRs independently: each gets its own half of 127.128.0.0/9.
+      agent = new NodeAgent(ctx, { runtime, nodes: nodeSpecs, clusterCIDR: '127.128.0.0/10', component: 'node-agent' });
+      // Node objects made through the API (KWOK-style) are still simulated.
+      pool = new SimulatedNodePool(ctx, { nodes: [], clusterCIDR: '127.192.0.0/10' });
+      manager.add(agent, pool);
+    } else {
+      pool = new SimulatedNodePool(ctx, { nodes: nodeSpecs });
+      manager.add(pool);
+    }
   }
   if (opts.clusterDNS && opts.clusterDNS !== 'off') manager.add(clusterDns(client, ctx, opts, log));
   if (opts.proxy) manager.add(serviceProxy(ctx, opts.proxy, log));
@@ -190,7 +219,7 @@ export function startComponents(client: Client, opts: ComponentOptions, log: (li
   const t0 = Date.now();
   const nodesReady =
     pool && opts.nodes > 0
-      ? Promise.race([pool.ready.then(() => Date.now() - t0), new Promise<number>((r) => setTimeout(() => r(Date.now() - t0), 120_000).unref())])
+      ? Promise.race([(agent ?? pool).ready.then(() => Date.now() - t0), new Promise<number>((r) => setTimeout(() => r(Date.now() - t0), 120_000).unref())])
       : Promise.resolve(0);
   return {
     names: manager.names(),
@@ -198,6 +227,8 @@ export function startComponents(client: Client, opts: ComponentOptions, log: (li
     async stop() {
       stopping.abort();
       await Promise.race([done, new Promise((r) => setTimeout(r, 2000).unref())]);
+      // No pod process outlives the cluster.
+      await runtime?.stopAll();
     },
   };
 }

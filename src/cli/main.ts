@@ -30,7 +30,8 @@ export async function main(argv: string[]): Promise<void> {
     .option('--kubeconfig <path>', 'merge the skiff context into this kubeconfig instead of $KUBECONFIG or ~/.kube/config')
     .option('--no-kubeconfig-merge', 'only write <data-dir>/kubeconfig, leave the user kubeconfig alone')
     .option('--nodes <n>', 'simulated nodes to start (node-1…node-N)', (v) => Number(v), 3)
-    .addOption(new Option('--runtime <kind>', 'how nodes run pods').choices(['simulated', 'process']).default('simulated'))
+    .addOption(new Option('--runtime <kind>', 'how nodes run pods: real processes, or simulated (Running with no process)').choices(['process', 'simulated']).default('process'))
+    .addOption(new Option('--image-fallback <mode>', 'containers whose image has no built-in program and no command: simulate them, or fail with ErrImageNeverPull').choices(['simulate', 'fail']).default('simulate'))
     .option('--node-monitor-grace-period <seconds>', 'how long a silent node stays Ready', (v) => Number(v), 40)
     .option('--service-cluster-ip-range <cidr>', 'ClusterIP range', DEFAULT_NETWORK.serviceClusterIPRange)
     .option('--service-node-port-range <range>', 'NodePort range', DEFAULT_NETWORK.serviceNodePortRange)
@@ -40,10 +41,9 @@ export async function main(argv: string[]): Promise<void> {
     .option('--cluster-domain <domain>', 'DNS domain of the cluster', 'cluster.local')
     .option('--cluster-dns <ip|off>', 'ClusterIP of the kube-dns Service (off: no cluster DNS)', '127.96.0.10')
     .option('--dns-upstream <ip[:port]>', 'resolver for names outside the cluster (repeatable; default /etc/resolv.conf)', (v: string, p: string[]) => [...p, v], [] as string[])
-    .action(async (o: { dataDir: string; store: string; host: string; port: number; kubeconfig?: string; kubeconfigMerge: boolean; serviceClusterIpRange: string; serviceNodePortRange: string; nodes: number; runtime: string; nodeMonitorGracePeriod: number; loadBalancerIpRange: string; clusterDomain: string; clusterDns: string; dnsUpstream: string[]; proxyMode: string; proxyScheduler: string }) => {
+    .action(async (o: { dataDir: string; store: string; host: string; port: number; kubeconfig?: string; kubeconfigMerge: boolean; serviceClusterIpRange: string; serviceNodePortRange: string; nodes: number; runtime: string; nodeMonitorGracePeriod: number; loadBalancerIpRange: string; clusterDomain: string; clusterDns: string; dnsUpstream: string[]; proxyMode: string; proxyScheduler: string; imageFallback: string }) => {
       const t0 = Date.now();
       parsePool(o.loadBalancerIpRange); // a bad range fails here, with its reason, before anything starts
-      if (o.runtime === 'process') throw new Error('the process runtime is not built yet (it arrives with the node-agent issue); use --runtime simulated');
       line(`data dir ${o.dataDir}`);
       const cluster = await startCluster({
         dataDir: o.dataDir,
@@ -53,6 +53,8 @@ export async function main(argv: string[]): Promise<void> {
         serviceClusterIPRange: o.serviceClusterIpRange,
         serviceNodePortRange: o.serviceNodePortRange,
         nodes: o.nodes,
+        runtime: o.runtime as 'process' | 'simulated',
+        imageFallback: o.imageFallback as 'simulate' | 'fail',
         nodeMonitorGracePeriodSeconds: o.nodeMonitorGracePeriod,
         loadBalancerIPRange: o.loadBalancerIpRange,
         clusterDomain: o.clusterDomain,

@@ -43,6 +43,8 @@ export interface KubectlResult {
 
 export interface StartOptions {
   store?: string;
+  /** How the cluster's nodes run pods; default `simulated` (fast, no processes). */
+  runtime?: 'process' | 'simulated';
   /** Run the service proxy (off by default: clusters of parallel tests share ClusterIPs, and their proxies would collide). */
   proxy?: boolean;
   extraArgs?: string[];
@@ -50,7 +52,7 @@ export interface StartOptions {
 }
 
 function launch(dataDir: string, kubeconfig: string, port: number, o: StartOptions, output: string[]): Promise<{ proc: ChildProcess; port: number }> {
-  const args = ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'up', '--data-dir', dataDir, '--port', String(port), '--kubeconfig', kubeconfig, '--store', o.store ?? 'sqlite', ...(o.proxy ? [] : ['--proxy-mode', 'none']), ...(o.extraArgs ?? [])];
+  const args = ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'up', '--data-dir', dataDir, '--port', String(port), '--kubeconfig', kubeconfig, '--store', o.store ?? 'sqlite', '--runtime', o.runtime ?? 'simulated', ...(o.proxy ? [] : ['--proxy-mode', 'none']), ...(o.extraArgs ?? [])];
   const proc = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, KUBECONFIG: kubeconfig } });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
