@@ -55,7 +55,8 @@ describe('process runtime end to end', () => {
       recordEvent: (pod, type, reason, message) => recorder.event({ apiVersion: 'v1', kind: 'Pod', metadata: pod.metadata }, type, reason, message),
       logger: ctx.logger('process-runtime'),
     });
-    const agent = new NodeAgent(ctx, { runtime, nodes: [{ name: 'node-1' }], heartbeatSeconds: 2 });
+    // Own address blocks: other test clusters (and the acceptance run) use the default ones at the same time.
+    const agent = new NodeAgent(ctx, { runtime, nodes: [{ name: 'node-1' }], heartbeatSeconds: 2, clusterCIDR: '127.161.0.0/16', nodeCIDR: '127.0.3.0/24' });
     managerDone = new ControllerManager(ctx).add(agent).start(stop.signal);
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([agent.ready, new Promise((_r, reject) => (timer = setTimeout(() => reject(new Error('node-1 was not Ready within 20 s')), 20_000)))]).finally(() => clearTimeout(timer));
