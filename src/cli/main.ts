@@ -29,7 +29,7 @@ export async function main(argv: string[]): Promise<void> {
     .option('--port <port>', 'API server port (0 = any free port)', (v) => Number(v), 6443)
     .option('--kubeconfig <path>', 'merge the skiff context into this kubeconfig instead of $KUBECONFIG or ~/.kube/config')
     .option('--no-kubeconfig-merge', 'only write <data-dir>/kubeconfig, leave the user kubeconfig alone')
-    .option('--nodes <n>', 'simulated nodes to start (node-1…node-N)', (v) => Number(v), 3)
+    .option('--nodes <n>', 'nodes to start (node-1…node-N), running pods with --runtime', (v) => Number(v), 3)
     .addOption(new Option('--runtime <kind>', 'how nodes run pods: real processes, or simulated (Running with no process)').choices(['process', 'simulated']).default('process'))
     .addOption(new Option('--image-fallback <mode>', 'containers whose image has no built-in program and no command: simulate them, or fail with ErrImageNeverPull').choices(['simulate', 'fail']).default('simulate'))
     .option('--node-monitor-grace-period <seconds>', 'how long a silent node stays Ready', (v) => Number(v), 40)
