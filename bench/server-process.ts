@@ -43,7 +43,7 @@ export async function startServerProcess(store: string, extraArgs: string[] = []
     async stop() {
       const exited = new Promise((r) => proc.once('exit', r));
       proc.kill('SIGTERM');
-      const k = setTimeout(() => proc.kill('SIGKILL'), 5000);
+      const k = setTimeout(() => proc.kill('SIGKILL'), 15_000);
       await exited;
       clearTimeout(k);
       rmSync(dir, { recursive: true, force: true });
