@@ -48,6 +48,10 @@ export interface ClusterOptions extends Partial<ClusterNetworkConfig> {
   clusterDomain?: string;
   /** `--dns-upstream` resolvers for names outside the cluster; default /etc/resolv.conf. */
   dnsUpstreams?: string[];
+  /** `--cluster-cidr` (pod IPs), default 127.128.0.0/9. */
+  clusterCIDR?: string;
+  /** `--node-ip-range` (node InternalIPs), default 127.0.1.0/24. */
+  nodeCIDR?: string;
   /** How nodes run pods: `process` or `simulated` (default here; `skiff up` defaults to process). */
   runtime?: 'process' | 'simulated';
   /** Process runtime: `simulate` (default) or `fail` for images with no built-in program and no command. */
@@ -113,6 +117,8 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     ...(opts.clusterDNS ? { clusterDNS: opts.clusterDNS } : {}),
     ...(opts.proxy ? { proxy: opts.proxy } : {}),
     dataDir: resolve(opts.dataDir),
+    ...(opts.clusterCIDR ? { clusterCIDR: opts.clusterCIDR } : {}),
+    ...(opts.nodeCIDR ? { nodeCIDR: opts.nodeCIDR } : {}),
     ...(opts.runtime ? { runtime: opts.runtime } : {}),
     ...(opts.imageFallback ? { imageFallback: opts.imageFallback } : {}),
     ...(opts.clusterDomain ? { clusterDomain: opts.clusterDomain } : {}),

@@ -29,7 +29,7 @@ import { NodeLifecycleController } from '../controllers/nodelifecycle/index.js';
 import { PodGCController } from '../controllers/podgc/index.js';
 import { Scheduler } from '../scheduler/index.js';
 import type { Service } from 'kubernetes-types/core/v1.js';
-import { NodeAgent, ProcessRuntime, SimulatedNodePool } from '../node/index.js';
+import { intToIp, NodeAgent, parseCidr, ProcessRuntime, SimulatedNodePool } from '../node/index.js';
 
 /** Plain, cloneable options (they cross into a worker thread). */
 export interface ComponentOptions {
@@ -47,6 +47,10 @@ export interface ComponentOptions {
   runtime?: 'process' | 'simulated';
   /** Process runtime: containers with no built-in image and no command run `simulate`d (default) or `fail`. */
   imageFallback?: 'simulate' | 'fail';
+  /** `--cluster-cidr`: pod IPs (a /24 per node), default 127.128.0.0/9. With the process runtime its lower half goes to `node-1`…`node-N`, the upper half to simulated nodes. */
+  clusterCIDR?: string;
+  /** `--node-ip-range`: node InternalIPs, default 127.0.1.0/24. */
+  nodeCIDR?: string;
   /** The cluster's data dir (node trees with pod logs and volumes live under `<dataDir>/nodes/`). */
   dataDir?: string;
   /** Structured log level (pino), default `warn`. */
@@ -122,6 +126,13 @@ function clusterDns(client: Client, ctx: ControllerContext, opts: ComponentOptio
   };
 }
 
+/** The two halves of an IPv4 CIDR, e.g. 127.128.0.0/9 → 127.128.0.0/10 and 127.192.0.0/10. */
+export function splitCidr(cidr: string): [string, string] {
+  const { base, prefix, size } = parseCidr(cidr);
+  if (prefix >= 24) throw new Error(`cluster CIDR ${cidr} is too small: it needs room for a /24 per node in each half`);
+  return [`${intToIp(base)}/${prefix + 1}`, `${intToIp(base + size / 2)}/${prefix + 1}`];
+}
+
 /** Metrics of the service proxy, like kube-proxy's `--metrics-bind-address` (127.0.0.1:10249). */
 export const PROXY_METRICS_PORT = 10249;
 
@@ -195,13 +206,15 @@ export function startComponents(client: Client, opts: ComponentOptions, log: (li
         recordEvent: (pod, type, reason, message) => kubelet.event({ apiVersion: 'v1', kind: 'Pod', metadata: pod.metadata }, type, reason, message),
         ...(opts.clusterDNS && opts.clusterDNS !== 'off' ? { clusterDNS: { nameserver: opts.clusterDNS, searches: [], options: [], clusterDomain: opts.clusterDomain ?? 'cluster.local' } } : {}),
       });
-      // Two agents hand out pod CIDRs independently: each gets its own half of 127.128.0.0/9.
-      agent = new NodeAgent(ctx, { runtime, nodes: nodeSpecs, clusterCIDR: '127.128.0.0/10', component: 'node-agent' });
+      // Two agents hand out pod CIDRs independently: each gets its own half of the cluster CIDR.
+      const [lower, upper] = splitCidr(opts.clusterCIDR ?? '127.128.0.0/9');
+      const nodeCIDR = opts.nodeCIDR ? { nodeCIDR: opts.nodeCIDR } : {};
+      agent = new NodeAgent(ctx, { runtime, nodes: nodeSpecs, clusterCIDR: lower, ...nodeCIDR, component: 'node-agent' });
       // Node objects made through the API (KWOK-style) are still simulated.
-      pool = new SimulatedNodePool(ctx, { nodes: [], clusterCIDR: '127.192.0.0/10' });
+      pool = new SimulatedNodePool(ctx, { nodes: [], clusterCIDR: upper, ...nodeCIDR });
       manager.add(agent, pool);
     } else {
-      pool = new SimulatedNodePool(ctx, { nodes: nodeSpecs });
+      pool = new SimulatedNodePool(ctx, { nodes: nodeSpecs, ...(opts.clusterCIDR ? { clusterCIDR: opts.clusterCIDR } : {}), ...(opts.nodeCIDR ? { nodeCIDR: opts.nodeCIDR } : {}) });
       manager.add(pool);
     }
   }

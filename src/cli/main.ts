@@ -3,6 +3,8 @@
  * writes a kubeconfig into the data dir and merges a `skiff` context into the
  * user's kubeconfig; Ctrl-C stops it cleanly.
  */
+import { splitCidr } from './components.js';
+import { parseCidr } from '../node/index.js';
 import { SCHEDULER_NAMES, type ProxyMode, type SchedulerName } from '../proxy/index.js';
 import { DEFAULT_LB_POOL, parsePool } from '../controllers/loadbalancer/index.js';
 import { Command, Option } from 'commander';
@@ -36,14 +38,19 @@ export async function main(argv: string[]): Promise<void> {
     .option('--service-cluster-ip-range <cidr>', 'ClusterIP range', DEFAULT_NETWORK.serviceClusterIPRange)
     .option('--service-node-port-range <range>', 'NodePort range', DEFAULT_NETWORK.serviceNodePortRange)
     .option('--load-balancer-ip-range <cidr|first-last>', 'pool of LoadBalancer IPs', DEFAULT_LB_POOL)
+    .option('--cluster-cidr <cidr>', 'pod IPs (a /24 per node)', '127.128.0.0/9')
+    .option('--node-ip-range <cidr>', 'node InternalIPs', '127.0.1.0/24')
     .addOption(new Option('--proxy-mode <mode>', 'service proxy data path (none: no proxy)').choices(['userspace', 'none']).default('userspace'))
     .addOption(new Option('--proxy-scheduler <name>', 'load-balancing scheduler for Services without a skiff.io/scheduler annotation').choices([...SCHEDULER_NAMES]).default('rr'))
     .option('--cluster-domain <domain>', 'DNS domain of the cluster', 'cluster.local')
     .option('--cluster-dns <ip|off>', 'ClusterIP of the kube-dns Service (off: no cluster DNS)', '127.96.0.10')
     .option('--dns-upstream <ip[:port]>', 'resolver for names outside the cluster (repeatable; default /etc/resolv.conf)', (v: string, p: string[]) => [...p, v], [] as string[])
-    .action(async (o: { dataDir: string; store: string; host: string; port: number; kubeconfig?: string; kubeconfigMerge: boolean; serviceClusterIpRange: string; serviceNodePortRange: string; nodes: number; runtime: string; nodeMonitorGracePeriod: number; loadBalancerIpRange: string; clusterDomain: string; clusterDns: string; dnsUpstream: string[]; proxyMode: string; proxyScheduler: string; imageFallback: string }) => {
+    .action(async (o: { dataDir: string; store: string; host: string; port: number; kubeconfig?: string; kubeconfigMerge: boolean; serviceClusterIpRange: string; serviceNodePortRange: string; nodes: number; runtime: string; nodeMonitorGracePeriod: number; loadBalancerIpRange: string; clusterDomain: string; clusterDns: string; dnsUpstream: string[]; proxyMode: string; proxyScheduler: string; imageFallback: string; clusterCidr: string; nodeIpRange: string }) => {
       const t0 = Date.now();
-      parsePool(o.loadBalancerIpRange); // a bad range fails here, with its reason, before anything starts
+      // Bad ranges fail here, with their reason, before anything starts.
+      parsePool(o.loadBalancerIpRange);
+      splitCidr(o.clusterCidr);
+      parseCidr(o.nodeIpRange);
       line(`data dir ${o.dataDir}`);
       const cluster = await startCluster({
         dataDir: o.dataDir,
@@ -57,6 +64,8 @@ export async function main(argv: string[]): Promise<void> {
         imageFallback: o.imageFallback as 'simulate' | 'fail',
         nodeMonitorGracePeriodSeconds: o.nodeMonitorGracePeriod,
         loadBalancerIPRange: o.loadBalancerIpRange,
+        clusterCIDR: o.clusterCidr,
+        nodeCIDR: o.nodeIpRange,
         clusterDomain: o.clusterDomain,
         clusterDNS: o.clusterDns,
         dnsUpstreams: o.dnsUpstream,

@@ -47,12 +47,34 @@ export interface StartOptions {
   runtime?: 'process' | 'simulated';
   /** Run the service proxy (off by default: clusters of parallel tests share ClusterIPs, and their proxies would collide). */
   proxy?: boolean;
+  /**
+   * Give the cluster address ranges of its own (ClusterIPs, cluster DNS, pod and node IPs,
+   * LoadBalancer pool), numbered `n` (1…8), so that its proxy and pods do not collide with
+   * `npm run acceptance` or other clusters of parallel test files, which use the defaults.
+   */
+  isolatedNetwork?: number;
   extraArgs?: string[];
   timeoutMs?: number;
 }
 
+/**
+ * Flags for address block `n`: ClusterIPs 127.(16n).0.0/12 minus the default 127.96/12,
+ * DNS at its .10, pods 127.(224+n).0.0/16, nodes 127.0.(10+n).0/24, LoadBalancers 127.(112+n).0.0/16.
+ */
+export function isolatedNetworkArgs(n: number): string[] {
+  if (!Number.isInteger(n) || n < 1 || n > 8) throw new Error(`isolatedNetwork must be 1…8, got ${n}`);
+  const svc = [16, 32, 48, 64, 80, 176, 192, 208][n - 1]!;
+  return [
+    '--service-cluster-ip-range', `127.${svc}.0.0/12`,
+    '--cluster-dns', `127.${svc}.0.10`,
+    '--cluster-cidr', `127.${224 + n}.0.0/16`,
+    '--node-ip-range', `127.0.${10 + n}.0/24`,
+    '--load-balancer-ip-range', `127.${112 + n}.0.0/16`,
+  ];
+}
+
 function launch(dataDir: string, kubeconfig: string, port: number, o: StartOptions, output: string[]): Promise<{ proc: ChildProcess; port: number }> {
-  const args = ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'up', '--data-dir', dataDir, '--port', String(port), '--kubeconfig', kubeconfig, '--store', o.store ?? 'sqlite', '--runtime', o.runtime ?? 'simulated', ...(o.proxy ? [] : ['--proxy-mode', 'none']), ...(o.extraArgs ?? [])];
+  const args = ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'up', '--data-dir', dataDir, '--port', String(port), '--kubeconfig', kubeconfig, '--store', o.store ?? 'sqlite', '--runtime', o.runtime ?? 'simulated', ...(o.proxy ? [] : ['--proxy-mode', 'none']), ...(o.isolatedNetwork ? isolatedNetworkArgs(o.isolatedNetwork) : []), ...(o.extraArgs ?? [])];
   const proc = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, KUBECONFIG: kubeconfig } });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
