@@ -1,5 +1,6 @@
 /**
- * Server-side field validation (`fieldValidation=Strict|Warn|Ignore`): unknown
+ * Decoding checks: JSON types (always), and server-side field validation
+ * (`fieldValidation=Strict|Warn|Ignore`): unknown
  * fields (checked against the OpenAPI schema) and duplicate fields (checked on
  * the raw JSON body). Strict turns them into upstream's 400
  * `<Kind> in version "<v>" cannot be handled as a <Kind>: strict decoding error: …`;
@@ -8,6 +9,7 @@
 import { badRequest } from '../api/errors.js';
 import { groupVersion, type ResourceInfo } from '../api/resources.js';
 import { findUnknownFields } from './openapi/index.js';
+import { findTypeError } from './openapi/type-errors.js';
 import { findDuplicateFields } from './codec/index.js';
 import type { KObject } from './watch-cache.js';
 
@@ -19,6 +21,9 @@ export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
  * as the decoder drops them upstream.
  */
 export function checkFieldValidation(info: ResourceInfo, obj: KObject, body: Buffer | undefined, contentType: string | undefined, mode: FieldValidation): string[] {
+  // A value of the wrong JSON type never decodes, whatever the validation mode (Go's json.Unmarshal).
+  const typeError = findTypeError(groupVersion(info), info.kind, obj);
+  if (typeError) throw badRequest(`${info.kind} in version "${info.version}" cannot be handled as a ${info.kind}: ${typeError}`);
   const unknown = findUnknownFields(groupVersion(info), info.kind, obj).map((u) => u.replace(/^\./, ''));
   // Built-in kinds never keep fields their schema does not declare, whatever the mode.
   for (const path of unknown) removePath(obj, path);

@@ -25,6 +25,7 @@ import { applyPatch } from '../api/patch/index.js';
 import type { JsonObject } from '../api/patch/json.js';
 import { printTable } from './printers/index.js';
 import { openapiV3Root, openapiV3Document } from './openapi/index.js';
+import { findTypeError } from './openapi/type-errors.js';
 import { selectorFilters } from './selectors.js';
 import { checkFieldValidation, type FieldValidation } from './field-validation.js';
 import { subresourceHandlers } from './subresources.js';
@@ -109,6 +110,17 @@ function writeOptions(q: URLSearchParams): { dryRun: boolean; fieldManager?: str
 }
 
 /** The API server. */
+/**
+ * An integer query parameter (`limit`, `timeoutSeconds`, `gracePeriodSeconds`), or undefined
+ * when absent; anything else is refused with 400, as kube-apiserver's parameter codec does.
+ */
+function intParam(q: URLSearchParams, name: string): number | undefined {
+  const v = q.get(name);
+  if (v === null || v === '') return undefined;
+  if (!/^-?\d+$/.test(v)) throw badRequest(`invalid value for ${name}: strconv.ParseInt: parsing ${JSON.stringify(v)}: invalid syntax`);
+  return Number(v);
+}
+
 export class ApiServer {
   readonly registry: Registry;
   readonly metrics = new PromRegistry();
@@ -375,6 +387,13 @@ export class ApiServer {
             });
             const patched = result.object as KObject;
             if (result.managedFields) applied = true;
+            // An apply configuration (or a patch) that changes the object's kind or version is not this object.
+            if (patched.kind !== undefined && patched.kind !== info.kind) {
+              throw badRequest(`the kind in the patched object (${String(patched.kind)}) does not match the kind of the object (${info.kind})`);
+            }
+            if (patched.apiVersion !== undefined && patched.apiVersion !== groupVersion(info) && info.resource !== 'events') {
+              throw badRequest(`the API version in the patched object (${String(patched.apiVersion)}) does not match the expected API version (${groupVersion(info)})`);
+            }
             warnings = checkFieldValidation(info, patched, undefined, contentType, wo.fieldValidation);
             if (patched.metadata?.name && patched.metadata.name !== name) {
               throw badRequest(`the name of the object (${patched.metadata.name}) does not match the name on the URL (${name})`);
@@ -448,7 +467,9 @@ export class ApiServer {
       throw new ApiError('Invalid', `DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: "${policy}": supported values: "Foreground", "Background", "Orphan", "nil"`);
     }
     const orphan = q.get('orphanDependents') ?? raw.orphanDependents;
-    const graceRaw = q.get('gracePeriodSeconds') ?? raw.gracePeriodSeconds;
+    const typeError = findTypeError('meta.k8s.io/v1', 'DeleteOptions', raw);
+    if (typeError) throw badRequest(typeError);
+    const graceRaw = intParam(q, 'gracePeriodSeconds') ?? raw.gracePeriodSeconds;
     const dry = [...q.getAll('dryRun'), ...((raw.dryRun as string[] | undefined) ?? [])];
     const pre = raw.preconditions as DeleteOptions['preconditions'] | undefined;
     const out: DeleteOptions = {};
@@ -492,7 +513,15 @@ export class ApiServer {
     const q = url.searchParams;
     const { info } = t;
     const ns = info.namespaced ? t.namespace : undefined;
-    const limit = q.get('limit') ? Number(q.get('limit')) : 0;
+    const limit = intParam(q, 'limit') ?? 0;
+    const rvm = q.get('resourceVersionMatch');
+    if (rvm && rvm !== 'Exact' && rvm !== 'NotOlderThan') {
+      throw new ApiError('Invalid', `ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Unsupported value: "${rvm}": supported values: "Exact", "NotOlderThan"`, {
+        kind: 'ListOptions',
+        group: 'meta.k8s.io',
+        causes: [{ reason: 'FieldValueNotSupported', message: `Unsupported value: "${rvm}": supported values: "Exact", "NotOlderThan"`, field: 'resourceVersionMatch' }],
+      });
+    }
     const table = wantsTable(req.headers.accept);
     const out = await this.registry.list(info, ns, {
       raw: !table,
@@ -540,7 +569,7 @@ export class ApiServer {
         causes: [{ reason: 'FieldValueForbidden', message: 'Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan', field: 'resourceVersionMatch' }],
       });
     }
-    const timeoutSeconds = q.get('timeoutSeconds') ? Number(q.get('timeoutSeconds')) : 1800 + Math.floor(Math.random() * 1800);
+    const timeoutSeconds = intParam(q, 'timeoutSeconds') ?? 1800 + Math.floor(Math.random() * 1800);
     const filter =
       filters.labelFilter || filters.fieldFilter
         ? (obj: KObject): boolean => (!filters.labelFilter || filters.labelFilter(obj.metadata?.labels ?? {})) && (!filters.fieldFilter || filters.fieldFilter(obj))

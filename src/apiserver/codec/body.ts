@@ -86,7 +86,25 @@ export function decodeBody(contentType: string | undefined, body: Buffer, opts: 
   } else {
     value = parseYaml(text, unrecognized);
   }
+  if (nestingDepth(value) > MAX_NESTING_DEPTH) throw unrecognized(`json: exceeded max depth of ${MAX_NESTING_DEPTH} nested values`);
   return requireObject(value, unrecognized);
+}
+
+/** Deeper bodies are refused: no Kubernetes object nests anywhere near this, and every walk over an object recurses. */
+export const MAX_NESTING_DEPTH = 1000;
+
+/** How deeply arrays and objects nest in `value`, counted without recursion. */
+export function nestingDepth(value: unknown): number {
+  let max = 0;
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length) {
+    const [v, d] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (d > max) max = d;
+    if (max > MAX_NESTING_DEPTH) return max;
+    for (const child of Array.isArray(v) ? v : Object.values(v as Record<string, unknown>)) if (child !== null && typeof child === 'object') stack.push([child, d + 1]);
+  }
+  return max;
 }
 
 function parseYaml(text: string, unrecognized: (why: string) => ApiError): unknown {
