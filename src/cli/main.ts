@@ -13,6 +13,8 @@ import { homedir } from 'node:os';
 import { startCluster, DEFAULT_NETWORK } from './cluster.js';
 import { writeKubeconfig, userKubeconfigPath } from './kubeconfig.js';
 import { nodeAdd, nodeRemove } from './node-commands.js';
+import { proxyRules, PROXY_RULE_MODES, type ProxyRuleMode } from './proxy-rules.js';
+import { Client } from '../client/client.js';
 
 function line(msg: string): void {
   process.stdout.write(`skiff: ${msg}\n`);
@@ -26,7 +28,7 @@ export async function main(argv: string[]): Promise<void> {
     .command('up')
     .description('start a cluster in the foreground')
     .option('--data-dir <dir>', 'where the cluster keeps its state', process.env.SKIFF_DATA_DIR ?? join(homedir(), '.skiff'))
-    .addOption(new Option('--store <kind>', 'state store: memory, sqlite or sqlite:///path.db').default('sqlite'))
+    .addOption(new Option('--store <kind>', 'state store: memory, sqlite, sqlite:///path.db or etcd://host:port[,host:port…]').default('sqlite'))
     .option('--host <ip>', 'address the API server binds', '127.0.0.1')
     .option('--port <port>', 'API server port (0 = any free port)', (v) => Number(v), 6443)
     .option('--kubeconfig <path>', 'merge the skiff context into this kubeconfig instead of $KUBECONFIG or ~/.kube/config')
@@ -112,6 +114,18 @@ export async function main(argv: string[]): Promise<void> {
     .option('--kubeconfig <path>', 'use this kubeconfig instead of <data-dir>/kubeconfig')
     .action(async (name: string, o: { dataDir: string; kubeconfig?: string }) => {
       await nodeRemove({ dataDir: o.dataDir, ...(o.kubeconfig ? { kubeconfig: o.kubeconfig } : {}), name });
+    });
+  program
+    .command('proxy')
+    .description('service proxy tools')
+    .command('rules')
+    .description('print the kernel rules kube-proxy would program for the running cluster (nothing is applied)')
+    .addOption(new Option('--mode <mode>', 'rule format').choices([...PROXY_RULE_MODES]).default('iptables'))
+    .option('--data-dir <dir>', 'the cluster data dir (its kubeconfig is used)', process.env.SKIFF_DATA_DIR ?? join(homedir(), '.skiff'))
+    .option('--kubeconfig <path>', 'use this kubeconfig instead of <data-dir>/kubeconfig')
+    .action(async (o: { mode: ProxyRuleMode; dataDir: string; kubeconfig?: string }) => {
+      const client = await Client.fromKubeconfig(o.kubeconfig ?? join(o.dataDir, 'kubeconfig'));
+      process.stdout.write(await proxyRules(client, o.mode));
     });
   await program.parseAsync(argv);
 }

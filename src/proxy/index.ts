@@ -43,3 +43,7 @@ export { nodeInfoFromNode, NodeResolver, type NodeInfo } from './node-info.js';
 export { AffinityTable } from './session-affinity.js';
 export { ipv4ToInt, parseCidr, cidrContains, normalizeAddress, type Cidr } from './address.js';
 export { createScheduler, SCHEDULER_NAMES, isSchedulerName, type Scheduler, type SchedulerName, type Backend } from './schedulers/index.js';
+export { buildProxyState, type ProxyStateOptions } from './proxy-state.js';
+export { renderIptables, IptablesDataplane, type IptablesRenderOptions, type IptablesDataplaneOptions } from './dataplanes/iptables/index.js';
+export { renderNftables, NftablesDataplane, type NftablesRenderOptions, type NftablesDataplaneOptions } from './dataplanes/nftables/index.js';
+export { renderIpvsadm, type IpvsadmRenderOptions } from './dataplanes/ipvs/index.js';
