@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { freePort } from '../../test/helpers/etcd.js';
 import { openStore } from './open-store.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'skiff-open-store-'));
@@ -31,7 +32,14 @@ describe('openStore', () => {
   });
 
   it('refuses other kinds, naming the supported ones', async () => {
-    await assert.rejects(openStore('etcd://127.0.0.1:2379', dir), /"etcd:\/\/127\.0\.0\.1:2379" is not supported; use one of: memory, sqlite, sqlite:\/\/\/abs\/path\.db/);
+    await assert.rejects(openStore('mysql://127.0.0.1:3306', dir), /"mysql:\/\/127\.0\.0\.1:3306" is not supported; use one of: memory, sqlite, sqlite:\/\/\/abs\/path\.db, etcd:\/\/host:port\[,host:port…\]/);
     await assert.rejects(openStore('sqlite://relative.db', dir), /must be absolute/);
+  });
+
+  it('refuses a malformed etcd URL, and names the endpoints of an etcd it cannot reach', async () => {
+    await assert.rejects(openStore('etcd://', dir), /"etcd:\/\/": it names no endpoint; write it as etcd:\/\/host:port/);
+    await assert.rejects(openStore('etcd://127.0.0.1', dir), /"127\.0\.0\.1" is not host:port/);
+    const port = await freePort();
+    await assert.rejects(openStore(`etcd://127.0.0.1:${port}`, dir), new RegExp(`cannot open the etcd store: etcd at http://127\\.0\\.0\\.1:${port} did not answer: .*; start etcd there or pass another --store`));
   });
 });
