@@ -4,23 +4,8 @@
  * as its own process (as kubectl sees it), for the memory store and the SQLite
  * store side by side (the ratio column is SQLite / memory).
  */
-import http from 'node:http';
+import { request } from './http.js';
 import { startServerProcess } from './server-process.js';
-
-const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
-
-function request(base: string, method: string, path: string, body?: unknown): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const data = body === undefined ? undefined : JSON.stringify(body);
-    const req = http.request(`${base}${path}`, { method, agent, headers: { 'Content-Type': 'application/json', Accept: 'application/json', ...(data ? { 'Content-Length': Buffer.byteLength(data) } : {}) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
-    });
-    req.on('error', reject);
-    req.end(data);
-  });
-}
 
 function pod(name: string): Record<string, unknown> {
   return {

@@ -15,65 +15,16 @@
  * 5 s; skiff's goal is p99 ≤ 1 s.
  */
 import http from 'node:http';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { peakRssMiB, request } from './http.js';
 import type { Pod } from 'kubernetes-types/core/v1.js';
-import { startServerProcess, type ServerProcess } from './server-process.js';
+import { startServerProcess } from './server-process.js';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
 const NS = 'default';
 const LABEL = 'skiff-bench=pods';
-
-function request(base: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
-  return new Promise((resolve, reject) => {
-    const data = body === undefined ? undefined : JSON.stringify(body);
-    const req = http.request(`${base}${path}`, { method, agent, headers: { 'Content-Type': 'application/json', Accept: 'application/json' } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString();
-        resolve({ status: res.statusCode ?? 0, json: text ? JSON.parse(text) : undefined });
-      });
-    });
-    req.on('error', reject);
-    req.end(data);
-  });
-}
-
-/** `skiff up` from the compiled `dist/` (as `bin/skiff.js` runs it), in its own process. */
-async function startDistServer(extraArgs: string[]): Promise<ServerProcess> {
-  const dir = mkdtempSync(join(tmpdir(), 'skiff-bench-'));
-  const proc = spawn(process.execPath, [join(ROOT, 'bin/skiff.js'), 'up', '--data-dir', dir, '--port', '0', '--store', 'memory', '--no-kubeconfig-merge', ...extraArgs], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise<string>((resolve, reject) => {
-    let buf = '';
-    const t = setTimeout(() => reject(new Error(`skiff up (dist) did not start within 30 s:\n${buf}`)), 30_000);
-    proc.stdout!.on('data', (d: Buffer) => {
-      buf += d.toString();
-      const m = /listening on (http:\/\/[\d.]+:\d+)/.exec(buf);
-      if (m && buf.includes('ready in')) {
-        clearTimeout(t);
-        resolve(m[1]!);
-      }
-    });
-    proc.on('exit', (code) => reject(new Error(`skiff up (dist) exited with ${code}:\n${buf}`)));
-  });
-  return {
-    url,
-    pid: proc.pid!,
-    async stop() {
-      const exited = new Promise((r) => proc.once('exit', r));
-      proc.kill('SIGTERM');
-      const k = setTimeout(() => proc.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(k);
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
 
 function stringOption(name: string): string | undefined {
   const i = process.argv.indexOf(name);
@@ -136,14 +87,6 @@ function watchReady(base: string, resourceVersion: string, onReady: (name: strin
   };
 }
 
-function peakRssMiB(pid: number): number {
-  try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) / 1024 : NaN;
-  } catch {
-    return NaN;
-  }
-}
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -156,7 +99,7 @@ export async function benchPods(): Promise<void> {
   // No proxy, no cluster DNS: the kubelet does not wait for either to start a pod, and they would
   // take ports that a cluster running beside the benchmark may hold.
   const args = ['--nodes', '3', '--runtime', 'process', '--proxy-mode', 'none', '--cluster-dns', 'off'];
-  const srv = from === 'dist' ? await startDistServer(args) : await startServerProcess('memory', args);
+  const srv = from === 'dist' ? await startServerProcess('memory', args, { fromDist: true }) : await startServerProcess('memory', args);
   let stopWatch = (): void => {};
   try {
     const base = srv.url;

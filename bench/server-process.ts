@@ -16,11 +16,13 @@ export interface ServerProcess {
 }
 
 /** Spawns the server with the given store; resolves once it is ready. */
-export async function startServerProcess(store: string, extraArgs: string[] = []): Promise<ServerProcess> {
+export async function startServerProcess(store: string, extraArgs: string[] = [], opts: { fromDist?: boolean } = {}): Promise<ServerProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'skiff-bench-'));
   // BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server side.
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
-  const proc = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'up', '--data-dir', dir, '--port', '0', '--store', store, '--no-kubeconfig-merge', ...extraArgs], {
+  // From the compiled dist/ (what bin/skiff.js runs), or from the sources through tsx.
+  const entry = opts.fromDist ? [join(ROOT, 'bin/skiff.js')] : ['--import', 'tsx', join(ROOT, 'src/cli/main.ts')];
+  const proc = spawn(process.execPath, [...nodeArgs, ...entry, 'up', '--data-dir', dir, '--port', '0', '--store', store, '--no-kubeconfig-merge', ...extraArgs], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'inherit'],
   });

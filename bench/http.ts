@@ -1,0 +1,64 @@
+/**
+ * What every benchmark needs around the server under test: JSON requests over a
+ * keep-alive agent, bounded polling, and the server process's peak RSS and CPU
+ * time read from /proc.
+ */
+import http from 'node:http';
+import { readFileSync } from 'node:fs';
+
+const defaultAgent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+
+/** One JSON request; `json` is the parsed body (undefined when empty), `text` the raw one. */
+export function request(base: string, method: string, path: string, body?: unknown, agent: http.Agent = defaultAgent): Promise<{ status: number; text: string; json: any }> {
+  return new Promise((resolve, reject) => {
+    const data = body === undefined ? undefined : JSON.stringify(body);
+    const headers = { 'Content-Type': 'application/json', Accept: 'application/json', ...(data ? { 'Content-Length': Buffer.byteLength(data) } : {}) };
+    const req = http.request(`${base}${path}`, { method, agent, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString();
+        let json: unknown;
+        try {
+          json = text ? JSON.parse(text) : undefined;
+        } catch {
+          json = undefined;
+        }
+        resolve({ status: res.statusCode ?? 0, text, json });
+      });
+    });
+    req.on('error', reject);
+    req.end(data);
+  });
+}
+
+/** Polls `fn` every `everyMs` until it returns a value; throws after `timeoutMs` saying what it waited for. */
+export async function waitFor<T>(what: string, timeoutMs: number, fn: () => Promise<T | undefined>, everyMs = 250): Promise<T> {
+  const t0 = Date.now();
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+/** Peak resident memory of process `pid` in MiB (VmHWM). */
+export function peakRssMiB(pid: number): number {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
+/** CPU seconds (user + system, all threads) process `pid` has used so far. */
+export function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
