@@ -37,10 +37,13 @@ export interface ComponentOptions {
    * `all`: every controller, the scheduler and the simulated node pool.
    * `core`: only the namespace, garbage-collector and service-account controllers —
    * for tests that play the other components themselves.
+   * `none`: no controllers at all, only node agents (and proxy/DNS when asked): `skiff agent`.
    */
-  controllers: 'all' | 'core';
-  /** Simulated nodes to start (`node-1`…`node-N`). */
+  controllers: 'all' | 'core' | 'none';
+  /** Nodes to start (`node-1`…`node-N`), run by `runtime`. */
   nodes: number;
+  /** Names of the nodes to run instead of `node-1`…`node-N` (`skiff agent --name`). */
+  nodeNames?: string[];
   /** `--node-monitor-grace-period` in seconds. */
   nodeMonitorGracePeriodSeconds?: number;
   /** How nodes `node-1`…`node-N` run pods: `process` (real child processes) or `simulated` (default here; `skiff up` uses process). */
@@ -169,11 +172,14 @@ export function startComponents(client: Client, opts: ComponentOptions, log: (li
   const manager = new ControllerManager(ctx, onLeadershipLost);
   const election = (name: string): LeaderElectionConfig => ({ namespace: 'kube-system', name, ...(opts.leaderIdentity ? { identity: opts.leaderIdentity } : {}) });
   // Controllers of kube-controller-manager, and the scheduler, each under their Lease (or unconditionally).
-  const controllers: Controller[] = [
-    new NamespaceController(client, ctx.logger('namespace-controller')),
-    new GarbageCollector(client, ctx.logger('garbage-collector'), { informers: ctx.informers }),
-    new ServiceAccountController(ctx),
-  ];
+  const controllers: Controller[] =
+    opts.controllers === 'none'
+      ? []
+      : [
+          new NamespaceController(client, ctx.logger('namespace-controller')),
+          new GarbageCollector(client, ctx.logger('garbage-collector'), { informers: ctx.informers }),
+          new ServiceAccountController(ctx),
+        ];
   const scheduling: Controller[] = [];
   let pool: SimulatedNodePool | undefined;
   let agent: NodeAgent | undefined;
@@ -191,10 +197,14 @@ export function startComponents(client: Client, opts: ComponentOptions, log: (li
       new LoadBalancerController(ctx, { ...(opts.loadBalancerIPRange ? { pool: opts.loadBalancerIPRange } : {}) }),
     );
     scheduling.push(new Scheduler(ctx));
-    // The node agents (kubelets: never elected): one simulated pool runs every simulated node
-    // (and adopts Node objects made through the API).
-    const nodeSpecs = Array.from({ length: opts.nodes }, (_, i) => ({ name: `node-${i + 1}` }));
-    if ((opts.runtime ?? 'simulated') === 'process') {
+  }
+  if (opts.controllers !== 'core') {
+    // The node agents (kubelets: never elected): a process agent runs `node-1`…`node-N` (or the
+    // named nodes of `skiff agent`); one simulated pool runs simulated nodes and, next to the
+    // controllers, adopts Node objects made through the API.
+    const agentOnly = opts.controllers === 'none';
+    const nodeSpecs = (opts.nodeNames ?? Array.from({ length: opts.nodes }, (_, i) => `node-${i + 1}`)).map((name) => ({ name }));
+    if (agentOnly || (opts.runtime ?? 'simulated') === 'process') {
       const services = ctx.informers.forResource<Service>('', 'v1', 'services');
       const kubelet = ctx.recorder('kubelet');
       runtime = new ProcessRuntime({
@@ -210,18 +220,22 @@ export function startComponents(client: Client, opts: ComponentOptions, log: (li
       const [lower, upper] = splitCidr(opts.clusterCIDR ?? '127.128.0.0/9');
       const nodeCIDR = opts.nodeCIDR ? { nodeCIDR: opts.nodeCIDR } : {};
       agent = new NodeAgent(ctx, { runtime, nodes: nodeSpecs, clusterCIDR: lower, ...nodeCIDR, component: 'node-agent' });
-      // Node objects made through the API (KWOK-style) are still simulated.
-      pool = new SimulatedNodePool(ctx, { nodes: [], clusterCIDR: upper, ...nodeCIDR });
-      manager.add(agent, pool);
+      manager.add(agent);
+      if (!agentOnly) {
+        // Node objects made through the API (KWOK-style) are still simulated.
+        pool = new SimulatedNodePool(ctx, { nodes: [], clusterCIDR: upper, ...nodeCIDR });
+        manager.add(pool);
+      }
     } else {
       pool = new SimulatedNodePool(ctx, { nodes: nodeSpecs, ...(opts.clusterCIDR ? { clusterCIDR: opts.clusterCIDR } : {}), ...(opts.nodeCIDR ? { nodeCIDR: opts.nodeCIDR } : {}) });
       manager.add(pool);
     }
   }
-  if (opts.clusterDNS && opts.clusterDNS !== 'off') manager.add(clusterDns(client, ctx, opts, log));
+  // The cluster DNS runs beside the controllers (an agent's pods only point at it).
+  if (opts.clusterDNS && opts.clusterDNS !== 'off' && opts.controllers !== 'none') manager.add(clusterDns(client, ctx, opts, log));
   if (opts.proxy) manager.add(serviceProxy(ctx, opts.proxy, log));
   if (opts.leaderElect === false) manager.add(...controllers, ...scheduling);
-  else {
+  else if (controllers.length) {
     manager.addElected(election('kube-controller-manager'), ...controllers);
     if (scheduling.length) manager.addElected(election('kube-scheduler'), ...scheduling);
   }
@@ -231,8 +245,8 @@ export function startComponents(client: Client, opts: ComponentOptions, log: (li
   const done = manager.start(stopping.signal).catch((err: unknown) => log(`controller manager stopped: ${(err as Error).message}`));
   const t0 = Date.now();
   const nodesReady =
-    pool && opts.nodes > 0
-      ? Promise.race([(agent ?? pool).ready.then(() => Date.now() - t0), new Promise<number>((r) => setTimeout(() => r(Date.now() - t0), 120_000).unref())])
+    (agent ?? pool) && opts.nodes > 0
+      ? Promise.race([(agent ?? pool)!.ready.then(() => Date.now() - t0), new Promise<number>((r) => setTimeout(() => r(Date.now() - t0), 120_000).unref())])
       : Promise.resolve(0);
   return {
     names: manager.names(),

@@ -4,6 +4,7 @@
  * user's kubeconfig; Ctrl-C stops it cleanly.
  */
 import { splitCidr } from './components.js';
+import { startAgent } from './agent.js';
 import { parseCidr } from '../node/index.js';
 import { SCHEDULER_NAMES, type ProxyMode, type SchedulerName } from '../proxy/index.js';
 import { DEFAULT_LB_POOL, parsePool } from '../controllers/loadbalancer/index.js';
@@ -24,16 +25,22 @@ function line(msg: string): void {
 export async function main(argv: string[]): Promise<void> {
   const program = new Command();
   program.name('skiff').description('A Kubernetes-compatible cluster for learning and testing Services and DaemonSets');
+  // `skiff up`: everything in one process. `skiff server`: the same without nodes and proxy —
+  // API server, controllers, scheduler and cluster DNS; nodes join with `skiff agent`.
+  for (const spec of [
+    { name: 'up', description: 'start a cluster in the foreground', nodes: 3, proxy: 'userspace' },
+    { name: 'server', description: 'start the API server, controllers, scheduler and cluster DNS (nodes join with skiff agent)', nodes: 0, proxy: 'none' },
+  ]) {
   program
-    .command('up')
-    .description('start a cluster in the foreground')
+    .command(spec.name)
+    .description(spec.description)
     .option('--data-dir <dir>', 'where the cluster keeps its state', process.env.SKIFF_DATA_DIR ?? join(homedir(), '.skiff'))
     .addOption(new Option('--store <kind>', 'state store: memory, sqlite, sqlite:///path.db or etcd://host:port[,host:port…]').default('sqlite'))
     .option('--host <ip>', 'address the API server binds', '127.0.0.1')
     .option('--port <port>', 'API server port (0 = any free port)', (v) => Number(v), 6443)
     .option('--kubeconfig <path>', 'merge the skiff context into this kubeconfig instead of $KUBECONFIG or ~/.kube/config')
     .option('--no-kubeconfig-merge', 'only write <data-dir>/kubeconfig, leave the user kubeconfig alone')
-    .option('--nodes <n>', 'nodes to start (node-1…node-N), running pods with --runtime', (v) => Number(v), 3)
+    .option('--nodes <n>', 'nodes to start (node-1…node-N), running pods with --runtime', (v) => Number(v), spec.nodes)
     .addOption(new Option('--runtime <kind>', 'how nodes run pods: real processes, or simulated (Running with no process)').choices(['process', 'simulated']).default('process'))
     .addOption(new Option('--image-fallback <mode>', 'containers whose image has no built-in program and no command: simulate them, or fail with ErrImageNeverPull').choices(['simulate', 'fail']).default('simulate'))
     .option('--node-monitor-grace-period <seconds>', 'how long a silent node stays Ready', (v) => Number(v), 40)
@@ -42,7 +49,7 @@ export async function main(argv: string[]): Promise<void> {
     .option('--load-balancer-ip-range <cidr|first-last>', 'pool of LoadBalancer IPs', DEFAULT_LB_POOL)
     .option('--cluster-cidr <cidr>', 'pod IPs (a /24 per node)', '127.128.0.0/9')
     .option('--node-ip-range <cidr>', 'node InternalIPs', '127.0.1.0/24')
-    .addOption(new Option('--proxy-mode <mode>', 'service proxy data path (none: no proxy)').choices(['userspace', 'none']).default('userspace'))
+    .addOption(new Option('--proxy-mode <mode>', 'service proxy data path (none: no proxy)').choices(['userspace', 'none']).default(spec.proxy))
     .addOption(new Option('--proxy-scheduler <name>', 'load-balancing scheduler for Services without a skiff.io/scheduler annotation').choices([...SCHEDULER_NAMES]).default('rr'))
     .option('--cluster-domain <domain>', 'DNS domain of the cluster', 'cluster.local')
     .option('--cluster-dns <ip|off>', 'ClusterIP of the kube-dns Service (off: no cluster DNS)', '127.96.0.10')
@@ -95,6 +102,7 @@ export async function main(argv: string[]): Promise<void> {
       process.on('SIGINT', () => void stop('SIGINT'));
       process.on('SIGTERM', () => void stop('SIGTERM'));
     });
+  }
   const node = program.command('node').description('add or remove nodes of a running cluster');
   const collect = (v: string, prev: string[]): string[] => [...prev, v];
   node
@@ -114,6 +122,39 @@ export async function main(argv: string[]): Promise<void> {
     .option('--kubeconfig <path>', 'use this kubeconfig instead of <data-dir>/kubeconfig')
     .action(async (name: string, o: { dataDir: string; kubeconfig?: string }) => {
       await nodeRemove({ dataDir: o.dataDir, ...(o.kubeconfig ? { kubeconfig: o.kubeconfig } : {}), name });
+    });
+  program
+    .command('agent')
+    .description('run one node (process runtime) and its service proxy against a running skiff server')
+    .requiredOption('--server <url>', 'the API server, e.g. http://127.0.0.1:6443')
+    .requiredOption('--name <node>', 'the node name to register')
+    .option('--token <token>', 'bearer token sent to the API server')
+    .option('--data-dir <dir>', "the node's directory tree (pod logs, volumes)", process.env.SKIFF_DATA_DIR ?? join(homedir(), '.skiff-agent'))
+    .addOption(new Option('--image-fallback <mode>', 'containers whose image has no built-in program and no command').choices(['simulate', 'fail']).default('simulate'))
+    .addOption(new Option('--proxy-mode <mode>', 'service proxy data path (none: no proxy)').choices(['userspace', 'none']).default('userspace'))
+    .option('--cluster-cidr <cidr>', 'pod IPs (a /24 per node)', '127.128.0.0/9')
+    .option('--cluster-dns <ip|off>', "the kube-dns ClusterIP pods' resolv.conf points at", '127.96.0.10')
+    .action(async (o: { server: string; name: string; token?: string; dataDir: string; imageFallback: string; proxyMode: string; clusterCidr: string; clusterDns: string }) => {
+      splitCidr(o.clusterCidr);
+      const agent = await startAgent({
+        server: o.server,
+        name: o.name,
+        ...(o.token ? { token: o.token } : {}),
+        dataDir: o.dataDir,
+        imageFallback: o.imageFallback as 'simulate' | 'fail',
+        proxy: o.proxyMode !== 'none',
+        clusterCIDR: o.clusterCidr,
+        clusterDNS: o.clusterDns,
+        log: line,
+      });
+      const stop = async (sig: string): Promise<void> => {
+        line(`${sig}: stopping`);
+        await agent.stop();
+        line('stopped');
+        process.exit(0);
+      };
+      process.once('SIGINT', () => void stop('SIGINT'));
+      process.once('SIGTERM', () => void stop('SIGTERM'));
     });
   program
     .command('proxy')

@@ -42,6 +42,8 @@ export interface KubectlResult {
 }
 
 export interface StartOptions {
+  /** `up` (default) or `server` (no nodes, no proxy: nodes join with `skiff agent`). */
+  command?: 'up' | 'server';
   store?: string;
   /** How the cluster's nodes run pods; default `simulated` (fast, no processes). */
   runtime?: 'process' | 'simulated';
@@ -74,7 +76,7 @@ export function isolatedNetworkArgs(n: number): string[] {
 }
 
 function launch(dataDir: string, kubeconfig: string, port: number, o: StartOptions, output: string[]): Promise<{ proc: ChildProcess; port: number }> {
-  const args = ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'up', '--data-dir', dataDir, '--port', String(port), '--kubeconfig', kubeconfig, '--store', o.store ?? 'sqlite', '--runtime', o.runtime ?? 'simulated', ...(o.proxy ? [] : ['--proxy-mode', 'none']), ...(o.isolatedNetwork ? isolatedNetworkArgs(o.isolatedNetwork) : []), ...(o.extraArgs ?? [])];
+  const args = ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), o.command ?? 'up', '--data-dir', dataDir, '--port', String(port), '--kubeconfig', kubeconfig, '--store', o.store ?? 'sqlite', '--runtime', o.runtime ?? 'simulated', ...(o.proxy ? [] : ['--proxy-mode', 'none']), ...(o.isolatedNetwork ? isolatedNetworkArgs(o.isolatedNetwork) : []), ...(o.extraArgs ?? [])];
   const proc = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, KUBECONFIG: kubeconfig } });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
