@@ -79,6 +79,8 @@ export class ClusterDns {
   private readonly kubernetes: KubernetesHandler;
   private readonly logger: Logger;
   private metricsBound: number | undefined;
+  /** Bumped when the zone config changes (the server's own IPs), so cached answers naming them are dropped. */
+  private configChanges = 0;
 
   constructor(private readonly opts: ClusterDnsOptions) {
     this.logger = opts.logger ?? silentLogger;
@@ -108,6 +110,8 @@ export class ClusterDns {
       port: opts.port ?? 53,
       metrics: this.metrics,
       logger: this.logger,
+      // Both counters only grow, so their sum moves whenever either does.
+      generation: () => this.records.generation() + this.configChanges,
       zoneOf: (name) => {
         const n = normalizeName(name);
         if (trimZone(n, zone) !== undefined) return `${zone}.`;
@@ -145,6 +149,7 @@ export class ClusterDns {
       throw err;
     }
     this.zone.localIPs.push(addr.host);
+    this.configChanges++;
     const self: Upstream[] = [{ host: addr.host, port: addr.port }];
     for (const s of this.opts.selfAddresses ?? []) self.push(parseUpstream(s));
     if (this.opts.publish) self.push({ host: this.opts.publish.clusterIP ?? DEFAULT_CLUSTER_DNS_IP, port: 53 });

@@ -186,16 +186,18 @@ describe('loop guard', () => {
   });
 
   test('ClusterDns drops upstreams that are itself and refuses outside names instead of looping', async () => {
-    // A port that is free right now for the server to take.
+    // A port that is free right now for the server to take, on an address of this test's own
+    // (127.0.0.1 is shared with every other test process, which could take the port meanwhile).
+    const OWN = `127.77.${Math.floor(Math.random() * 250) + 1}.${Math.floor(Math.random() * 250) + 1}`;
     const probe = createSocket('udp4');
-    await new Promise<void>((r) => probe.bind(0, HOST, () => r()));
+    await new Promise<void>((r) => probe.bind(0, OWN, () => r()));
     const port = probe.address().port;
     await new Promise<void>((r) => probe.close(() => r()));
 
     const t = new FakeTransport();
     t.onRequest = (req) => jsonResponse(200, { kind: 'List', metadata: { resourceVersion: '1' }, items: req.path === '/api/v1/namespaces' ? [{ metadata: { name: 'default', uid: 'u' } }] : [] });
     const informers = new SharedInformerFactory(new Client(t));
-    const dns = new ClusterDns({ informers, host: HOST, port, upstreams: [`${HOST}:${port}`, '127.96.0.10:53'], selfAddresses: ['127.96.0.10:53'], loopProbe: false });
+    const dns = new ClusterDns({ informers, host: OWN, port, upstreams: [`${OWN}:${port}`, '127.96.0.10:53'], selfAddresses: ['127.96.0.10:53'], loopProbe: false });
     const ac = new AbortController();
     const runs = [informers.start(ac.signal), dns.start(ac.signal)];
     try {
@@ -203,11 +205,12 @@ describe('loop guard', () => {
       assert.equal(addr.port, port);
       await informers.synced();
       assert.deepEqual(dns.forwarder.list(), []);
-      assert.equal((await ask(HOST, port, 'example.test', { timeoutMs: 1500 })).rcode, 'REFUSED');
-      assert.equal((await ask(HOST, port, 'nope.default.svc.cluster.local')).rcode, 'NXDOMAIN');
+      assert.equal((await ask(OWN, port, 'example.test', { timeoutMs: 1500 })).rcode, 'REFUSED');
+      assert.equal((await ask(OWN, port, 'nope.default.svc.cluster.local')).rcode, 'NXDOMAIN');
     } finally {
       ac.abort();
-      await Promise.all(runs);
+      // Bounded: a failed assertion above must fail the test, not hang the file.
+      await Promise.race([Promise.all(runs), new Promise((r) => setTimeout(r, 5000).unref())]);
     }
   });
 });

@@ -2,10 +2,12 @@
  * Cluster DNS (DNS spec 1.1.0, shaped like CoreDNS): a projection of Services,
  * EndpointSlices, Pods and Namespaces (`records.ts`), pure answers for the cluster
  * zone (`zone.ts`), a chain of handlers — loop guard, kubernetes, cache, forward —
- * over a UDP/TCP server (`server.ts`), and the `kube-dns` Service that publishes
+ * over a UDP/TCP server (`server.ts`) whose fast path reuses encoded cluster
+ * answers until the projection changes (`answer-cache.ts`), and the `kube-dns` Service that publishes
  * it (`publish.ts`). May import only `../api/`, `../client/`, Node built-ins and
  * declared dependencies (dns-packet for the wire format, prom-client).
  */
+export { AnswerCache, parsePlainQuery, questionEchoes, type AnswerCacheOptions, type CachedAnswer, type PlainQuery } from './answer-cache.js';
 export { CacheHandler, DnsCache, cacheKey, cachePlan, type CacheOptions, type CachePlan } from './cache.js';
 export { ClusterDns, type ClusterDnsOptions } from './cluster-dns.js';
 export { ExchangeError, Forwarder, ForwardHandler, type ForwarderOptions } from './forward.js';

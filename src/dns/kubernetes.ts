@@ -25,7 +25,11 @@ export class KubernetesHandler implements DnsHandler {
     const a = answerZone(q, this.source, this.config);
     if (!a) return next(q);
     const chase = a.chase;
-    if (!chase) return a.reply;
+    if (!chase) {
+      // answerZone built this reply just now and shares it with no one.
+      a.reply.cacheable = true;
+      return a.reply;
+    }
     const follow = (r: DnsReply): DnsReply => (r.rcode === 'NOERROR' ? { ...a.reply, answers: [...a.reply.answers, ...r.answers], truncated: r.truncated === true } : a.reply);
     try {
       const r = next({ ...q, name: chase.name, type: chase.type });

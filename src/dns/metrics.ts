@@ -34,6 +34,8 @@ export class DnsMetrics {
   readonly cacheEntries: Gauge<'server' | 'type'>;
   readonly forwardDuration: Histogram<'proxy_name' | 'to' | 'rcode'>;
   readonly registry: Registry;
+  /** Fast-path answers not yet added to `requests`/`responses` (prom-client's label hashing costs more than the answer). */
+  private readonly pendingHits = new Map<string, { zone: string; type: string; rcode: string; proto: string; family: string; n: number }>();
 
   constructor(
     registry: Registry = new Registry(),
@@ -42,8 +44,9 @@ export class DnsMetrics {
   ) {
     this.registry = registry;
     const registers = [registry];
-    this.requests = new Counter({ name: 'coredns_dns_requests_total', help: 'Counter of DNS requests made per zone, protocol and family.', labelNames: ['server', 'zone', 'proto', 'family', 'type'], registers });
-    this.responses = new Counter({ name: 'coredns_dns_responses_total', help: 'Counter of response status codes.', labelNames: ['server', 'zone', 'rcode'], registers });
+    const flush = (): void => this.flushHits();
+    this.requests = new Counter({ name: 'coredns_dns_requests_total', help: 'Counter of DNS requests made per zone, protocol and family.', labelNames: ['server', 'zone', 'proto', 'family', 'type'], registers, collect: flush });
+    this.responses = new Counter({ name: 'coredns_dns_responses_total', help: 'Counter of response status codes.', labelNames: ['server', 'zone', 'rcode'], registers, collect: flush });
     this.duration = new Histogram({ name: 'coredns_dns_request_duration_seconds', help: 'Histogram of the time (in seconds) each request took.', labelNames: ['server', 'zone', 'type'], buckets: DURATION_BUCKETS, registers });
     this.cacheHits = new Counter({ name: 'coredns_cache_hits_total', help: 'The count of cache hits.', labelNames: ['server', 'type'], registers });
     this.cacheMisses = new Counter({ name: 'coredns_cache_misses_total', help: 'The count of cache misses.', labelNames: ['server'], registers });
@@ -55,6 +58,28 @@ export class DnsMetrics {
       buckets: DURATION_BUCKETS,
       registers,
     });
+  }
+
+  /**
+   * Counts one request answered from the server's byte cache in both
+   * `coredns_dns_requests_total` and `coredns_dns_responses_total`; the counts
+   * reach the counters whenever either is read (scrape) or {@link DnsMetrics.flushHits} runs.
+   */
+  countHit(zone: string, type: string, rcode: string, proto: 'udp' | 'tcp', family: '1' | '2'): void {
+    const key = `${zone}|${type}|${rcode}|${proto}|${family}`;
+    const p = this.pendingHits.get(key);
+    if (p) p.n++;
+    else this.pendingHits.set(key, { zone, type, rcode, proto, family, n: 1 });
+  }
+
+  /** Adds the counted fast-path hits to the counters. */
+  flushHits(): void {
+    for (const p of this.pendingHits.values()) {
+      if (!p.n) continue;
+      this.requests.inc({ server: this.server, zone: p.zone, proto: p.proto, family: p.family, type: p.type }, p.n);
+      this.responses.inc({ server: this.server, zone: p.zone, rcode: p.rcode }, p.n);
+      p.n = 0;
+    }
   }
 }
 

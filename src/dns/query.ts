@@ -50,6 +50,12 @@ export interface DnsReply {
   authorities: Answer[];
   /** Never holds the OPT record. */
   additionals: Answer[];
+  /**
+   * The reply is a function of the question and the projection alone (cluster-zone
+   * answers): the server may reuse its encoded bytes until the projection's
+   * generation changes. Never set it on forwarded or cached answers (their TTLs age).
+   */
+  cacheable?: boolean;
 }
 
 /** What a handler's `next` returns. */

@@ -154,3 +154,18 @@ describe('DnsRecords', () => {
     }
   });
 });
+
+describe('DnsRecords.generation', () => {
+  test('moves on every change to the projection, so cached answers are dropped', () => {
+    const r = new DnsRecords();
+    const seen = [r.generation()];
+    r.setNamespace({ metadata: { name: 'default' } });
+    seen.push(r.generation());
+    r.setService({ metadata: { name: 'web', namespace: 'default' }, spec: { clusterIP: '127.96.0.12', ports: [{ port: 80 }] } });
+    seen.push(r.generation());
+    r.deleteService({ metadata: { name: 'web', namespace: 'default' } });
+    seen.push(r.generation());
+    assert.equal(new Set(seen).size, seen.length, `generations ${seen.join(', ')} repeat`);
+    assert.ok(seen.every((g, i) => i === 0 || g > seen[i - 1]!), 'generations only grow');
+  });
+});

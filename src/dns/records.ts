@@ -184,6 +184,7 @@ export class DnsRecords implements RecordSource {
   private readonly podsByIPIndex = new MultiIndex<PodRecord>();
   private readonly informers: Array<SharedInformer> = [];
   private modified: number;
+  private changes = 0;
 
   constructor(private readonly now: () => number = Date.now) {
     this.modified = Math.floor(now() / 1000);
@@ -294,6 +295,11 @@ export class DnsRecords implements RecordSource {
     return this.modified;
   }
 
+  /** Counts every change to the projection; answers computed at one value stay valid until it moves (the DNS server's byte cache). */
+  generation(): number {
+    return this.changes;
+  }
+
   namespaceExists(namespace: string): boolean {
     return this.namespaces.has(namespace);
   }
@@ -350,6 +356,7 @@ export class DnsRecords implements RecordSource {
   }
 
   private touch(): void {
+    this.changes++;
     this.modified = Math.floor(this.now() / 1000);
   }
 }

@@ -8,6 +8,7 @@
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, type Server as TcpServer, type Socket } from 'node:net';
 import { errorMessage, silentLogger, type Logger } from '../client/logger.js';
+import { AnswerCache, parsePlainQuery, type PlainQuery } from './answer-cache.js';
 import { DnsMetrics, typeLabel } from './metrics.js';
 import { rcodeReply, type DnsQuery, type DnsReply, type Next } from './query.js';
 import { encodeReply, errorReply, parseRequest, replyLimit, type ParsedRequest } from './wire.js';
@@ -36,8 +37,23 @@ export interface DnsServerOptions {
   tcpIdleTimeoutMs?: number;
   /** The `zone` metric label of a query name. Default '.'. */
   zoneOf?: (name: string) => string;
+  /**
+   * The projection's change counter. When given, replies the chain marks
+   * `cacheable` are kept as encoded bytes per question and reused (id, RD, CD and
+   * the question's case patched) until the counter moves. Default: no fast path.
+   */
+  generation?: () => number;
+  /** Most encoded replies the fast path keeps. Default 20 000. */
+  answerCacheSize?: number;
   metrics?: DnsMetrics;
   logger?: Logger;
+}
+
+/** What a fast-path hit needs for its metrics: the labels the full path computed. */
+interface HitLabels {
+  zone: string;
+  type: string;
+  rcode: string;
 }
 
 /** The address the server is bound to. */
@@ -69,11 +85,13 @@ export class DnsServer {
   private readonly logger: Logger;
   private readonly maxUdpSize: number;
   private readonly metrics: DnsMetrics | undefined;
+  private readonly answers: AnswerCache<HitLabels> | undefined;
 
   constructor(private readonly opts: DnsServerOptions) {
     this.logger = opts.logger ?? silentLogger;
     this.maxUdpSize = opts.maxUdpSize ?? 4096;
     this.metrics = opts.metrics;
+    if (opts.generation) this.answers = new AnswerCache({ generation: opts.generation, ...(opts.answerCacheSize ? { capacity: opts.answerCacheSize } : {}) });
     this.ready = new Promise((resolve, reject) => {
       this.resolveReady = resolve;
       this.rejectReady = reject;
@@ -93,6 +111,25 @@ export class DnsServer {
    */
   handlePacket(buf: Buffer, proto: 'udp' | 'tcp', remote: string): Buffer | undefined | Promise<Buffer | undefined> {
     const t0 = process.hrtime.bigint();
+    const plain = this.answers ? parsePlainQuery(buf, proto, this.maxUdpSize) : undefined;
+    if (plain) {
+      const hit = this.answers!.lookup(plain);
+      if (hit) {
+        if (this.metrics) this.count(hit.labels, proto, remote, t0);
+        return AnswerCache.render(hit, buf, plain);
+      }
+    }
+    return this.fullPath(buf, proto, remote, t0, plain);
+  }
+
+  private count(l: HitLabels, proto: 'udp' | 'tcp', remote: string, t0: bigint): void {
+    const m = this.metrics!;
+    m.countHit(l.zone, l.type, l.rcode, proto, remote.includes(':') ? '2' : '1');
+    m.duration.observe({ server: m.server, zone: l.zone, type: l.type }, Number(process.hrtime.bigint() - t0) / 1e9);
+  }
+
+  /** Decode, resolve through the chain, encode; keeps cacheable replies to plain queries for the fast path. */
+  private fullPath(buf: Buffer, proto: 'udp' | 'tcp', remote: string, t0: bigint, plain: PlainQuery | undefined): Buffer | undefined | Promise<Buffer | undefined> {
     let req: ParsedRequest | undefined;
     try {
       req = parseRequest(buf);
@@ -106,6 +143,7 @@ export class DnsServer {
     const type = typeLabel(q?.type ?? 'other');
     const server = this.metrics?.server ?? '';
     this.metrics?.requests.inc({ server, zone, proto, family: remote.includes(':') ? '2' : '1', type });
+    let last = undefined as DnsReply | undefined;
     const finish = (reply: DnsReply): Buffer => {
       let out: Buffer;
       try {
@@ -120,6 +158,7 @@ export class DnsServer {
         this.metrics.responses.inc({ server, zone, rcode: String(reply.rcode) });
         this.metrics.duration.observe({ server, zone, type }, Number(process.hrtime.bigint() - t0) / 1e9);
       }
+      last = reply;
       return out;
     };
     if (req.error || !q) return finish(errorReply(req));
@@ -141,12 +180,16 @@ export class DnsServer {
       r = rcodeReply('SERVFAIL');
     }
     if (r instanceof Promise) {
+      // Forwarded answers age (TTLs count down), so they never enter the byte cache.
       return r.then(finish, (err: unknown) => {
         this.logger.error({ name: q.name, type: q.type, err: errorMessage(err) }, 'handler failed; answering SERVFAIL');
         return finish(rcodeReply('SERVFAIL'));
       });
     }
-    return finish(r);
+    const out = finish(r);
+    // A reply is reused only when the chain vouches it is a function of the question and the projection alone.
+    if (plain && last?.cacheable === true && last.rcode !== 'SERVFAIL') this.answers!.store(plain, buf, out, { zone, type, rcode: String(last.rcode) });
+    return out;
   }
 
   /** Binds UDP and TCP, serves until `signal` aborts, then closes every socket. */
@@ -155,7 +198,9 @@ export class DnsServer {
     const wanted = this.opts.port ?? 53;
     try {
       try {
-        await this.bind(host, wanted);
+        // Port 0: UDP picks the port and TCP may find it taken by another process, so retry.
+        if (wanted === 0) await this.bindFree(host);
+        else await this.bind(host, wanted);
       } catch (err) {
         if (!(this.opts.fallbackToFreePort ?? true) || wanted === 0 || !isBindError(err)) throw err;
         this.logger.info({ host, port: wanted, err: errorMessage(err) }, 'cannot bind the DNS port; using a free port instead');
@@ -185,7 +230,10 @@ export class DnsServer {
   }
 
   private async bind(host: string, port: number): Promise<void> {
-    const udp = createSocket({ type: host.includes(':') ? 'udp6' : 'udp4' });
+    // Replies go to the IP the query came from: a synchronous lookup spares dgram a
+    // dns.lookup round through process.nextTick for every reply.
+    const family = host.includes(':') ? 6 : 4;
+    const udp = createSocket({ type: family === 6 ? 'udp6' : 'udp4', lookup: (address, _opts, cb) => (cb as (err: null, address: string, family: number) => void)(null, address, family) });
     udp.on('message', (msg, rinfo) => this.onUdp(udp, msg, rinfo.address, rinfo.port));
     try {
       await new Promise<void>((resolve, reject) => {
@@ -222,22 +270,26 @@ export class DnsServer {
   }
 
   private onUdp(udp: UdpSocket, msg: Buffer, address: string, port: number): void {
-    const send = (out: Buffer | undefined): void => {
-      if (!out || this.udp !== udp) return;
-      try {
-        udp.send(out, port, address, (err) => {
-          if (err) this.logger.debug?.({ to: `${address}:${port}`, err: errorMessage(err) }, 'UDP send failed');
-        });
-      } catch {
-        // The socket closed while a forwarded answer was on its way.
-      }
-    };
+    // No closure per packet: this runs for every datagram and cluster answers are synchronous.
+    let out: Buffer | undefined | Promise<Buffer | undefined>;
     try {
-      const out = this.handlePacket(msg, 'udp', address);
-      if (out instanceof Promise) out.then(send, () => {});
-      else send(out);
+      out = this.handlePacket(msg, 'udp', address);
     } catch (err) {
       this.logger.error({ from: address, err: errorMessage(err) }, 'UDP packet handling failed');
+      return;
+    }
+    if (out instanceof Promise) out.then((o) => this.sendUdp(udp, o, port, address), () => {});
+    else this.sendUdp(udp, out, port, address);
+  }
+
+  private sendUdp(udp: UdpSocket, out: Buffer | undefined, port: number, address: string): void {
+    if (!out || this.udp !== udp) return;
+    try {
+      // No callback: a failed UDP send is a lost datagram the client retries, and a
+      // completion callback per reply is a measurable share of the per-packet cost.
+      udp.send(out, port, address);
+    } catch {
+      // The socket closed while a forwarded answer was on its way.
     }
   }
 

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decode, encode, type Answer, type Packet } from 'dns-packet';
-import { encodeReply, parseRequest, replyLimit, type ParsedRequest } from './wire.js';
+import { encodeReply, parseRequest, replyLimit, sectionsFit, type ParsedRequest } from './wire.js';
 import type { DnsReply } from './query.js';
 
 function query(p: Partial<Packet> & { opcode?: number } = {}): Buffer {
@@ -101,5 +101,33 @@ describe('encodeReply', () => {
     const r = decode(encodeReply(bad, { rcode: 'BADVERS', authoritative: false, answers: [], authorities: [], additionals: [] }, opts));
     assert.equal((r as { rcode?: string }).rcode, 'NOERROR');
     assert.equal((r.additionals?.find((a) => a.type === 'OPT') as { extendedRcode: number } | undefined)?.extendedRcode, 1);
+  });
+});
+
+describe('sectionsFit', () => {
+  const withCounts = (qd: number, an: number, ns: number, ar: number): Buffer => {
+    const b = query();
+    b.writeUInt16BE(qd, 4);
+    b.writeUInt16BE(an, 6);
+    b.writeUInt16BE(ns, 8);
+    b.writeUInt16BE(ar, 10);
+    return b;
+  };
+  const cases: Array<[string, Buffer, boolean]> = [
+    ['a plain query', query(), true],
+    ['a query with EDNS0', query({ additionals: [opt(1232)] }), true],
+    ['a reply with compressed names', encode({ type: 'response', id: 1, questions: [{ name: 'a.b', type: 'A' }], answers: [{ type: 'A', name: 'a.b', ttl: 1, data: '1.2.3.4' }] }), true],
+    ['header only, counting nothing', Buffer.alloc(12), true],
+    ['a header claiming 65535 answers', withCounts(1, 65535, 0, 0), false],
+    ['a header claiming two questions', withCounts(2, 0, 0, 0), false],
+    ['a question cut short', query().subarray(0, 20), false],
+    ['a reserved label type (0x40)', Buffer.concat([withCounts(1, 0, 0, 0).subarray(0, 12), Buffer.from([0x41, 0x61, 0, 0, 1, 0, 1])]), false],
+    ['RDATA longer than the packet', (() => { const b = encode({ type: 'response', id: 1, answers: [{ type: 'A', name: 'a', ttl: 1, data: '1.2.3.4' }] }); b.writeUInt16BE(200, b.length - 6); return b; })(), false],
+    ['a runt', Buffer.alloc(5), false],
+  ];
+  for (const [name, buf, want] of cases) test(name, () => assert.equal(sectionsFit(buf), want));
+
+  test('a header that lies about its counts is FORMERR before any decoding', () => {
+    assert.equal(parseRequest(withCounts(1, 4000, 4000, 4000))?.error, 'FORMERR');
   });
 });
