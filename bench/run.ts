@@ -7,8 +7,9 @@ import { benchApi } from './api.js';
 import { benchDaemonSet } from './daemonset.js';
 import { benchPods } from './pods.js';
 import { benchDns } from './dns.js';
+import { benchProxy } from './proxy.js';
 
-const BENCHES: Record<string, () => Promise<void>> = { api: benchApi, daemonset: benchDaemonSet, pods: benchPods, dns: benchDns };
+const BENCHES: Record<string, () => Promise<void>> = { api: benchApi, daemonset: benchDaemonSet, pods: benchPods, dns: benchDns, proxy: benchProxy };
 
 // Options take a value (`--nodes 10000`); names are the other words.
 const argv = process.argv.slice(2);

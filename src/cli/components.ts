@@ -78,7 +78,7 @@ export interface ComponentOptions {
    * The service proxy (`--proxy-mode`, `--proxy-scheduler`), or false for none (the default
    * here: two clusters on one machine would fight over the same ClusterIPs; `skiff up` turns it on).
    */
-  proxy?: false | { mode?: ProxyMode; scheduler?: SchedulerName; minSyncPeriodMs?: number };
+  proxy?: false | { mode?: ProxyMode; scheduler?: SchedulerName; minSyncPeriodMs?: number; workers?: number };
   /** `--load-balancer-ip-range`: the pool LoadBalancer Services get IPs from (CIDR or first-last). Default 127.112.0.0/16. */
   loadBalancerIPRange?: string;
 }
@@ -143,13 +143,14 @@ export const PROXY_METRICS_PORT = 10249;
  * The service proxy as a component (not elected: it runs wherever nodes run, like
  * kube-proxy), with its metrics on 127.0.0.1:10249 (or a free port when taken).
  */
-function serviceProxy(ctx: ControllerContext, cfg: { mode?: ProxyMode; scheduler?: SchedulerName; minSyncPeriodMs?: number }, log: (line: string) => void): Controller {
+function serviceProxy(ctx: ControllerContext, cfg: { mode?: ProxyMode; scheduler?: SchedulerName; minSyncPeriodMs?: number; workers?: number }, log: (line: string) => void): Controller {
   const registry = new Registry();
   const proxy = new ServiceProxy(ctx.informers, {
     mode: cfg.mode ?? 'userspace',
     scheduler: cfg.scheduler ?? 'rr',
     // Userspace syncs are cheap: a pod turning Ready is served within a tenth of a second.
     minSyncPeriodMs: cfg.minSyncPeriodMs ?? 100,
+    ...(cfg.workers ? { workers: cfg.workers } : {}),
     registry,
     logger: ctx.logger('service-proxy'),
   });

@@ -51,10 +51,11 @@ export async function main(argv: string[]): Promise<void> {
     .option('--node-ip-range <cidr>', 'node InternalIPs', '127.0.1.0/24')
     .addOption(new Option('--proxy-mode <mode>', 'service proxy data path (none: no proxy)').choices(['userspace', 'none']).default(spec.proxy))
     .addOption(new Option('--proxy-scheduler <name>', 'load-balancing scheduler for Services without a skiff.io/scheduler annotation').choices([...SCHEDULER_NAMES]).default('rr'))
+    .option('--proxy-workers <n>', 'processes accepting TCP connections for plain round-robin Services', (v) => Number(v), 1)
     .option('--cluster-domain <domain>', 'DNS domain of the cluster', 'cluster.local')
     .option('--cluster-dns <ip|off>', 'ClusterIP of the kube-dns Service (off: no cluster DNS)', '127.96.0.10')
     .option('--dns-upstream <ip[:port]>', 'resolver for names outside the cluster (repeatable; default /etc/resolv.conf)', (v: string, p: string[]) => [...p, v], [] as string[])
-    .action(async (o: { dataDir: string; store: string; host: string; port: number; kubeconfig?: string; kubeconfigMerge: boolean; serviceClusterIpRange: string; serviceNodePortRange: string; nodes: number; runtime: string; nodeMonitorGracePeriod: number; loadBalancerIpRange: string; clusterDomain: string; clusterDns: string; dnsUpstream: string[]; proxyMode: string; proxyScheduler: string; imageFallback: string; clusterCidr: string; nodeIpRange: string }) => {
+    .action(async (o: { dataDir: string; store: string; host: string; port: number; kubeconfig?: string; kubeconfigMerge: boolean; serviceClusterIpRange: string; serviceNodePortRange: string; nodes: number; runtime: string; nodeMonitorGracePeriod: number; loadBalancerIpRange: string; clusterDomain: string; clusterDns: string; dnsUpstream: string[]; proxyMode: string; proxyScheduler: string; imageFallback: string; clusterCidr: string; nodeIpRange: string; proxyWorkers: number }) => {
       const t0 = Date.now();
       // Bad ranges fail here, with their reason, before anything starts.
       parsePool(o.loadBalancerIpRange);
@@ -78,7 +79,7 @@ export async function main(argv: string[]): Promise<void> {
         clusterDomain: o.clusterDomain,
         clusterDNS: o.clusterDns,
         dnsUpstreams: o.dnsUpstream,
-        proxy: o.proxyMode === 'none' ? false : { mode: o.proxyMode as ProxyMode, scheduler: o.proxyScheduler as SchedulerName },
+        proxy: o.proxyMode === 'none' ? false : { mode: o.proxyMode as ProxyMode, scheduler: o.proxyScheduler as SchedulerName, workers: o.proxyWorkers },
         log: line,
       });
       const own = join(o.dataDir, 'kubeconfig');

@@ -46,12 +46,12 @@ export class ProxyMetrics {
     const flush = (): void => {
       for (const h of hooks) h();
     };
-    this.connections = new Counter({ name: 'skiff_proxy_connections_total', help: 'Connections (TCP) or associations (UDP) forwarded, per Service port and endpoint.', labelNames: BACKEND_LABELS, registers });
-    this.activeConnections = new Gauge({ name: 'skiff_proxy_active_connections', help: 'Connections (TCP) or associations (UDP) open now, per Service port and endpoint.', labelNames: BACKEND_LABELS, registers });
+    this.connections = new Counter({ name: 'skiff_proxy_connections_total', help: 'Connections (TCP) or associations (UDP) forwarded, per Service port and endpoint.', labelNames: BACKEND_LABELS, registers, collect: flush });
+    this.activeConnections = new Gauge({ name: 'skiff_proxy_active_connections', help: 'Connections (TCP) or associations (UDP) open now, per Service port and endpoint.', labelNames: BACKEND_LABELS, registers, collect: flush });
     this.receivedBytes = new Counter({ name: 'skiff_proxy_received_bytes_total', help: 'Bytes received from clients and forwarded to the endpoint.', labelNames: BACKEND_LABELS, registers, collect: flush });
     this.sentBytes = new Counter({ name: 'skiff_proxy_sent_bytes_total', help: 'Bytes received from the endpoint and sent back to clients.', labelNames: BACKEND_LABELS, registers, collect: flush });
     this.errors = new Counter({ name: 'skiff_proxy_errors_total', help: 'Failed connections by reason (connect_failed, connection_error, no_endpoint, source_range).', labelNames: [...BACKEND_LABELS, 'reason'], registers });
-    this.selections = new Counter({ name: 'skiff_proxy_backend_selections_total', help: 'Times the scheduler or session affinity chose the endpoint.', labelNames: BACKEND_LABELS, registers });
+    this.selections = new Counter({ name: 'skiff_proxy_backend_selections_total', help: 'Times the scheduler or session affinity chose the endpoint.', labelNames: BACKEND_LABELS, registers, collect: flush });
     this.listeners = new Gauge({ name: 'skiff_proxy_listeners', help: 'Service addresses the userspace data path listens on.', labelNames: ['protocol'], registers });
     this.syncDuration = new Histogram({
       name: 'kubeproxy_sync_proxy_rules_duration_seconds',

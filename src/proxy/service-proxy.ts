@@ -57,6 +57,11 @@ export interface ServiceProxyOptions {
   clock?: Clock;
   /** Userspace mode: UDP association idle timeout. Default 30 000 ms. */
   udpIdleTimeoutMs?: number;
+  /**
+   * Userspace mode: processes accepting TCP connections (flag `--proxy-workers`). Extra ones
+   * share the listening sockets of plain round-robin Services (see accept-workers.ts). Default 1.
+   */
+  workers?: number;
   /** Userspace mode: connect timeout per attempt. Default `[250, 500, 1000, 2000]`. */
   dialTimeoutsMs?: readonly number[];
 }
@@ -133,6 +138,7 @@ export class ServiceProxy {
         now: () => this.clock.now(),
         ...(opts.udpIdleTimeoutMs !== undefined ? { udpIdleTimeoutMs: opts.udpIdleTimeoutMs } : {}),
         ...(opts.dialTimeoutsMs !== undefined ? { dialTimeoutsMs: opts.dialTimeoutsMs } : {}),
+        ...(opts.workers !== undefined ? { workers: opts.workers } : {}),
       });
     this.services = informers.forResource<Service>('', 'v1', 'services');
     this.slices = informers.forResource<EndpointSlice>('discovery.k8s.io', 'v1', 'endpointslices');

@@ -37,6 +37,9 @@ export class UserspaceBackend implements Backend {
   readonly live = new Set<LiveTraffic>();
   private reportedIn = 0;
   private reportedOut = 0;
+  private reportedConnections = 0;
+  private reportedPicks = 0;
+  private reportedActive = 0;
   private readonly labels: Record<string, string>;
   private readonly cConnections: Child;
   private readonly gActive: Gauge.Internal<string>;
@@ -67,21 +70,17 @@ export class UserspaceBackend implements Backend {
   /** Counts a scheduler (or affinity) choice. */
   picked(): void {
     this.picks++;
-    this.cPicks.inc();
   }
 
   /** Counts a connection that reached the backend. */
   opened(): void {
     this.active++;
     this.connectionsTotal++;
-    this.cConnections.inc();
-    this.gActive.inc();
   }
 
   /** Counts the end of an opened connection. */
   closed(): void {
     this.active--;
-    this.gActive.dec();
   }
 
   /** Counts a failure. */
@@ -92,9 +91,20 @@ export class UserspaceBackend implements Backend {
     c.inc();
   }
 
-  /** Brings the byte counters up to date, including open connections. */
+  /**
+   * Brings every metric up to date: byte counts (including open connections),
+   * connections, selections and the active gauge. The connection path only adds
+   * to plain numbers because a prom-client child hashes its labels on every
+   * `inc`; the metrics' collect hook calls this before each scrape.
+   */
   flush(): void {
     for (const t of this.live) t.flush();
+    if (this.connectionsTotal > this.reportedConnections) this.cConnections.inc(this.connectionsTotal - this.reportedConnections);
+    if (this.picks > this.reportedPicks) this.cPicks.inc(this.picks - this.reportedPicks);
+    if (this.active !== this.reportedActive) this.gActive.set(this.active);
+    this.reportedConnections = this.connectionsTotal;
+    this.reportedPicks = this.picks;
+    this.reportedActive = this.active;
     if (this.bytesIn > this.reportedIn) this.cIn.inc(this.bytesIn - this.reportedIn);
     if (this.bytesOut > this.reportedOut) this.cOut.inc(this.bytesOut - this.reportedOut);
     this.reportedIn = this.bytesIn;

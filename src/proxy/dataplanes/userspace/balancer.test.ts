@@ -85,4 +85,20 @@ describe('ServicePortBalancer', () => {
     b.update(info(), [ep(1), ep(2)], 'lc', 1);
     assert.equal(b.scheduler?.name, 'lc');
   });
+  test('an update with the same objects is skipped, yet a lingering backend still goes once idle', () => {
+    const b = new ServicePortBalancer(new ProxyMetrics(new Registry()));
+    const i = info();
+    b.update(i, [ep(1), ep(2)], 'rr', 0);
+    const one = b.backends.get('127.128.0.1:80')!;
+    one.opened();
+    const rest = [ep(2)];
+    b.update(i, rest, 'rr', 1);
+    assert.equal(one.listed, false, 'unlisted but kept while busy');
+    one.closed();
+    b.update(i, rest, 'rr', 2);
+    assert.equal(b.backends.has('127.128.0.1:80'), false, 'dropped by an otherwise unchanged update');
+    const two = b.backends.get('127.128.0.2:80');
+    b.update(i, rest, 'rr', 3);
+    assert.equal(b.backends.get('127.128.0.2:80'), two);
+  });
 });

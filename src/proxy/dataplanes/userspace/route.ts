@@ -11,6 +11,9 @@ import type { ServicePortBalancer } from './balancer.js';
 
 const NONE: readonly UserspaceBackend[] = [];
 
+/** Schedulers whose choice ignores the client address (`sh` hashes it). */
+const CLIENT_BLIND = new Set(['rr', 'wrr', 'lc', 'sed', 'nq', 'dh', 'random']);
+
 /**
  * A frontend's forwarding decision inputs.
  *
@@ -23,6 +26,12 @@ export class Route {
   readonly byNode: ReadonlyMap<string, readonly UserspaceBackend[]> | undefined;
   /** The address clients dial (what `dh` hashes). */
   readonly destination: string;
+  /**
+   * Whether a decision depends on the client address (affinity, traffic
+   * policy by node, source ranges, `sh`). When false the TCP path skips
+   * `getpeername` for every connection.
+   */
+  readonly needsClient: boolean;
   private readonly ranges: readonly Cidr[];
 
   constructor(
@@ -38,6 +47,17 @@ export class Route {
       this.byNode = m;
     }
     this.ranges = plan.sourceRanges.map((r) => parseCidr(r)).filter((c): c is Cidr => c !== undefined);
+    this.needsClient = plan.sourceRanges.length > 0 || this.byNode !== undefined || balancer.affinity !== undefined || !CLIENT_BLIND.has(balancer.scheduler?.name ?? '');
+  }
+
+  /**
+   * Whether other processes may accept on this address too (the accept
+   * workers): only when no decision needs the client address or state shared
+   * between connections beyond a rotation — plain round robin. Least-connection
+   * schedulers and affinity stay in one process, where their counts are exact.
+   */
+  get shareable(): boolean {
+    return !this.needsClient && this.plan.protocol === 'TCP' && this.balancer.scheduler?.name === 'rr';
   }
 
   /** The backends a client may reach from this address. */

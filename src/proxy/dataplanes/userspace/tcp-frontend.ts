@@ -2,9 +2,11 @@
  * The TCP listener of one Service address and the connection path behind it (the
  * HOT PATH): accept, choose a backend, dial it — on failure dial another, with
  * upstream userspace's growing timeouts (250 ms, 500 ms, 1 s, 2 s) — then splice
- * both sockets with `pipe` (backpressure-aware) and half-close support. Event
- * handlers are module-level functions that find their connection through a
- * symbol on the socket: no closures and no promises per connection.
+ * both sockets with backpressure (pause on a full write, resume on `drain`) and
+ * half-close support. Event handlers are module-level functions that find their
+ * connection through a symbol on the socket: no closures, no promises and no
+ * `pipe()` bookkeeping (a dozen listeners per pipe) per connection; the client
+ * address is read (a `getpeername` call) only when the route decides by it.
  */
 import net from 'node:net';
 import { normalizeAddress } from '../../address.js';
@@ -27,14 +29,26 @@ export class TcpFrontend {
   route: Route;
   private readonly server: TaggedServer;
 
+  /**
+   * @param adopted a listening server received from another process (the
+   *   accept workers): it is served as is and {@link listen} is not called.
+   */
   constructor(
     readonly ip: string,
     readonly port: number,
     route: Route,
     readonly ctx: FrontendContext,
+    adopted?: net.Server,
   ) {
     this.route = route;
-    this.server = net.createServer({ allowHalfOpen: true, noDelay: true });
+    this.server = adopted ?? net.createServer({ allowHalfOpen: true, noDelay: true });
+    if (adopted) {
+      // A server rebuilt from a passed handle has default options; these two are
+      // read for every accepted socket, so setting them now is enough.
+      const o = adopted as net.Server & { allowHalfOpen: boolean; noDelay: boolean };
+      o.allowHalfOpen = true;
+      o.noDelay = true;
+    }
     this.server[kFrontend] = this;
     this.server.on('connection', onConnection);
     this.server.on('error', onServerError);
@@ -52,6 +66,11 @@ export class TcpFrontend {
     });
   }
 
+  /** The listening server (to share it with accept workers). */
+  get listener(): net.Server {
+    return this.server;
+  }
+
   /** Stops accepting connections (the kernel refuses new ones); open connections are untouched. */
   close(): void {
     this.server.close();
@@ -66,7 +85,7 @@ function onServerError(this: TaggedServer, err: Error): void {
 function onConnection(this: TaggedServer, socket: net.Socket): void {
   const fe = this[kFrontend]!;
   const route = fe.route;
-  const client = normalizeAddress(socket.remoteAddress);
+  const client = route.needsClient ? normalizeAddress(socket.remoteAddress) : '';
   if (!route.allows(client)) {
     route.balancer.rejected++;
     socket.on('error', ignore);
@@ -136,9 +155,13 @@ class TcpConnection implements Closable {
     const b = this.backend!;
     b.opened();
     b.live.add(this);
-    c.setNoDelay(true);
-    c.pipe(s);
-    s.pipe(c);
+    // The server sets noDelay on accepted sockets; the backend side got it in connect().
+    c.on('data', onClientData);
+    c.on('end', onClientEnd);
+    c.on('drain', onClientDrain);
+    s.on('data', onUpstreamData);
+    s.on('end', onUpstreamEnd);
+    s.on('drain', onUpstreamDrain);
   }
 
   upstreamFailed(): void {
@@ -184,6 +207,16 @@ class TcpConnection implements Closable {
     if (this.upstreamClosed) this.finish();
   }
 
+  /** The accepted socket. */
+  get clientSocket(): net.Socket {
+    return this.client;
+  }
+
+  /** The backend socket while connected (undefined while dialling). */
+  get upstreamSocket(): net.Socket | undefined {
+    return this.connected ? this.upstream : undefined;
+  }
+
   clientError(): void {
     // 'close' follows; a reset client means the backend connection goes too.
     const s = this.upstream;
@@ -225,6 +258,38 @@ class TcpConnection implements Closable {
       b.closed();
     }
   }
+}
+
+// Forwarding with backpressure: a write that fills the other side's buffer
+// pauses this side until that side drains. An orderly end (FIN) is passed on as
+// a half-close; the other direction keeps flowing (allowHalfOpen).
+
+function onClientData(this: Tagged, chunk: Buffer): void {
+  const up = this[kConn]?.upstreamSocket;
+  if (up && !up.write(chunk)) this.pause();
+}
+
+function onUpstreamData(this: Tagged, chunk: Buffer): void {
+  const c = this[kConn]?.clientSocket;
+  if (c && !c.write(chunk)) this.pause();
+}
+
+function onClientDrain(this: Tagged): void {
+  this[kConn]?.upstreamSocket?.resume();
+}
+
+function onUpstreamDrain(this: Tagged): void {
+  this[kConn]?.clientSocket.resume();
+}
+
+function onClientEnd(this: Tagged): void {
+  const up = this[kConn]?.upstreamSocket;
+  if (up && !up.destroyed) up.end();
+}
+
+function onUpstreamEnd(this: Tagged): void {
+  const c = this[kConn]?.clientSocket;
+  if (c && !c.destroyed) c.end();
 }
 
 function onClientError(this: Tagged): void {
