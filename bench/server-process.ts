@@ -3,7 +3,7 @@
  * dir, for benchmarks that must not share a thread with the load generator.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -17,11 +17,13 @@ export interface ServerProcess {
 
 /** Spawns the server with the given store; resolves once it is ready. */
 export async function startServerProcess(store: string, extraArgs: string[] = [], opts: { fromDist?: boolean } = {}): Promise<ServerProcess> {
+  // What users run (`npm start` runs dist/, which `npm run bench` builds first); BENCH_FROM=src measures the sources through tsx.
+  const fromDist = opts.fromDist ?? (process.env.BENCH_FROM !== 'src' && existsSync(join(ROOT, 'dist/cli/main.js')));
   const dir = mkdtempSync(join(tmpdir(), 'skiff-bench-'));
   // BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server side.
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
   // From the compiled dist/ (what bin/skiff.js runs), or from the sources through tsx.
-  const entry = opts.fromDist ? [join(ROOT, 'bin/skiff.js')] : ['--import', 'tsx', join(ROOT, 'src/cli/main.ts')];
+  const entry = fromDist ? [join(ROOT, 'bin/skiff.js')] : ['--import', 'tsx', join(ROOT, 'src/cli/main.ts')];
   const proc = spawn(process.execPath, [...nodeArgs, ...entry, 'up', '--data-dir', dir, '--port', '0', '--store', store, '--no-kubeconfig-merge', ...extraArgs], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'inherit'],
