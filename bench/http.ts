@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 
 const defaultAgent = new http.Agent({ keepAlive: true, maxSockets: 16 });
 
-/** One JSON request; `json` is the parsed body (undefined when empty), `text` the raw one. */
+/** One JSON request; `json` is the parsed body (undefined when empty or not JSON; parsed on first read), `text` the raw one. */
 export function request(base: string, method: string, path: string, body?: unknown, agent: http.Agent = defaultAgent): Promise<{ status: number; text: string; json: any }> {
   return new Promise((resolve, reject) => {
     const data = body === undefined ? undefined : JSON.stringify(body);
@@ -18,13 +18,22 @@ export function request(base: string, method: string, path: string, body?: unkno
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
         const text = Buffer.concat(chunks).toString();
-        let json: unknown;
-        try {
-          json = text ? JSON.parse(text) : undefined;
-        } catch {
-          json = undefined;
-        }
-        resolve({ status: res.statusCode ?? 0, text, json });
+        // Parsed only when read: timing a 17 MB LIST must not time the client's JSON.parse.
+        let parsed: { v: unknown } | undefined;
+        resolve({
+          status: res.statusCode ?? 0,
+          text,
+          get json(): any {
+            if (!parsed) {
+              try {
+                parsed = { v: text ? JSON.parse(text) : undefined };
+              } catch {
+                parsed = { v: undefined };
+              }
+            }
+            return parsed.v;
+          },
+        });
       });
     });
     req.on('error', reject);
