@@ -40,6 +40,7 @@ import { ProcessGroup, type GroupSpec } from './process-group.js';
 import { nodeRootOf, podDirOf, PodRun, type PodServices, type VolumeBackend } from './process-pod.js';
 import { allPodDirs, newRuntimeOwner, readRecords, reapRecord, removeRecord, shouldReap, writeRecord, type ProcessRecord, type RuntimeOwner } from './process-record.js';
 import { listProcs, rssByGroup, waitGroupGone } from './process-tree.js';
+import { hostPortMappings, openHostPorts, type HostPorts } from './host-ports.js';
 
 /** Options of {@link ProcessRuntime}. */
 export interface ProcessRuntimeOptions {
@@ -105,6 +106,8 @@ export class ProcessRuntime implements Runtime, StreamingRuntime {
   readonly name = 'process';
   readonly version = 'skiff-process://0.1';
   private readonly pods = new Map<string, PodRun>();
+  /** Published hostPorts per pod UID. */
+  private readonly hostPorts = new Map<string, HostPorts>();
   private readonly listeners = new Set<(uid: string) => void>();
   private readonly groups = new Set<ProcessGroup>();
   /** Live groups by pod directory (containers, exec sessions, exec probes). */
@@ -177,6 +180,25 @@ export class ProcessRuntime implements Runtime, StreamingRuntime {
     const run = new PodRun(pod, ctx, this.dataDir, this.services, adopt ? pod.status : undefined);
     this.pods.set(uid, run);
     run.start(this.takeOver(run.podDir));
+    this.publishHostPorts(pod, ctx);
+  }
+
+  /** hostPort: node IP:hostPort forwards to the pod (see host-ports.ts). */
+  private publishHostPorts(pod: Pod, ctx: PodRunContext): void {
+    const uid = pod.metadata?.uid ?? '';
+    const mappings = hostPortMappings(pod, ctx.hostIP, ctx.podIP);
+    if (!mappings.length) return;
+    void openHostPorts(mappings).then((ports) => {
+      // The pod may have stopped while the ports opened.
+      if (!this.pods.has(uid)) return ports.close();
+      this.hostPorts.set(uid, ports);
+      for (const f of ports.failed) this.event(pod, 'Warning', 'HostPortUnavailable', `hostPort ${f.mapping.hostPort}/${f.mapping.protocol} not published: ${f.reason}`);
+    });
+  }
+
+  private closeHostPorts(uid: string): void {
+    this.hostPorts.get(uid)?.close();
+    this.hostPorts.delete(uid);
   }
 
   async stopPod(pod: Pod, gracePeriodSeconds: number): Promise<void> {
@@ -185,6 +207,7 @@ export class ProcessRuntime implements Runtime, StreamingRuntime {
     if (run) {
       run.update(pod);
       await run.stop(gracePeriodSeconds);
+      this.closeHostPorts(uid);
       // Exec sessions and exec probes of the pod end with it.
       await this.killPodGroups(run.podDir);
     }
@@ -195,6 +218,7 @@ export class ProcessRuntime implements Runtime, StreamingRuntime {
     const run = this.pods.get(uid);
     if (!run) return;
     this.pods.delete(uid);
+    this.closeHostPorts(uid);
     // A pod forgotten without being stopped (its node went away) must not keep running,
     // nor restart later from a pending back-off.
     void run.stop(0).then(() => this.killPodGroups(run.podDir));
@@ -266,6 +290,7 @@ export class ProcessRuntime implements Runtime, StreamingRuntime {
     this.stoppedAll = true;
     const runs = [...this.pods.values()];
     await Promise.all(runs.map((r) => r.stop(0)));
+    for (const uid of [...this.hostPorts.keys()]) this.closeHostPorts(uid);
     for (const g of this.groups) g.signal('SIGKILL');
     await Promise.all([...this.groups].map((g) => g.exited));
     if (this.memoryTimer !== undefined) this.clock.clearTimeout(this.memoryTimer);
