@@ -3,7 +3,7 @@
  * dnsmasq serving the same 1,000 names, side by side in one run.
  *
  * skiff runs as `startCluster` runs it (API server in this thread, the cluster
- * DNS in the components worker thread) with 1,000 Services in namespace `bench`;
+ * DNS in a worker thread of its own) with 1,000 Services in namespace `bench`;
  * dnsmasq gets the same names and ClusterIPs in a hosts file. `dnsperf` (10
  * clients, one query file of 1,000 A queries) loads each in turn, twice,
  * alternating, and the better run of each counts (the machine is shared). While
@@ -284,7 +284,7 @@ export async function benchDns(): Promise<void> {
     ];
     const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
     for (const r of rows) console.log(r.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd());
-    console.log(`(skiff ${dnsAddr.host}:${dnsAddr.port} in the components worker thread; dnsmasq ${DNSMASQ_HOST}:${dnsmasqPort}; ${quick ? 'quick run' : 'full run'})`);
+    console.log(`(skiff ${dnsAddr.host}:${dnsAddr.port} in its own worker thread; dnsmasq ${DNSMASQ_HOST}:${dnsmasqPort}; ${quick ? 'quick run' : 'full run'})`);
   } finally {
     prober.close();
     if (dnsmasq && dnsmasq.exitCode === null) {

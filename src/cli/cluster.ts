@@ -126,8 +126,12 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     // Stable for this data dir: a restarted cluster takes its Leases back at once.
     leaderIdentity: `skiff_${hostname()}_${createHash('sha256').update(resolve(opts.dataDir)).digest('hex').slice(0, 12)}`,
   };
+  // The cluster DNS gets a thread of its own: answers never wait behind controllers' work.
+  const dnsThread = opts.componentsThread !== false && !!componentOptions.clusterDNS && componentOptions.clusterDNS !== 'off' && componentOptions.controllers !== 'none';
+  const dns = dnsThread ? await startComponentsThread(server, { ...componentOptions, only: 'dns' }, log) : undefined;
+  if (dnsThread) componentOptions.clusterDNSElsewhere = true;
   const components = opts.componentsThread === false ? startComponents(client, componentOptions, log) : await startComponentsThread(server, componentOptions, log);
-  log(`controllers: ${components.names.join(', ')}`);
+  log(`controllers: ${[...components.names, ...(dns?.names ?? [])].join(', ')}`);
   if (componentOptions.controllers === 'all' && componentOptions.nodes > 0) {
     const ms = await components.nodesReady;
     log(`nodes: ${componentOptions.nodes} ${componentOptions.runtime ?? 'simulated'} node(s) Ready in ${ms} ms`);
@@ -138,7 +142,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     url,
     client,
     async stop() {
-      await components.stop();
+      await Promise.all([components.stop(), dns?.stop()]);
       transport.close();
       stopEventExpiry();
       await server.close();

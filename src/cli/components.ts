@@ -79,6 +79,13 @@ export interface ComponentOptions {
    * here: two clusters on one machine would fight over the same ClusterIPs; `skiff up` turns it on).
    */
   proxy?: false | { mode?: ProxyMode; scheduler?: SchedulerName; minSyncPeriodMs?: number; workers?: number };
+  /**
+   * `dns`: this set of components is only the cluster DNS (its own thread, so answers never
+   * wait behind controllers). `clusterDNSElsewhere`: the DNS runs in another set; these
+   * components only point pods at it.
+   */
+  only?: 'dns';
+  clusterDNSElsewhere?: boolean;
   /** `--load-balancer-ip-range`: the pool LoadBalancer Services get IPs from (CIDR or first-last). Default 127.112.0.0/16. */
   loadBalancerIPRange?: string;
 }
@@ -171,6 +178,7 @@ export function startComponents(client: Client, opts: ComponentOptions, log: (li
   const logger = pino({ name: 'skiff', level: opts.logLevel ?? 'warn' }, pino.destination(2));
   const ctx = newControllerContext(client, logger);
   const manager = new ControllerManager(ctx, onLeadershipLost);
+  if (opts.only === 'dns') return runManager(manager.add(clusterDns(client, ctx, opts, log)), undefined, undefined, opts, log);
   const election = (name: string): LeaderElectionConfig => ({ namespace: 'kube-system', name, ...(opts.leaderIdentity ? { identity: opts.leaderIdentity } : {}) });
   // Controllers of kube-controller-manager, and the scheduler, each under their Lease (or unconditionally).
   const controllers: Controller[] =
@@ -233,21 +241,27 @@ export function startComponents(client: Client, opts: ComponentOptions, log: (li
     }
   }
   // The cluster DNS runs beside the controllers (an agent's pods only point at it).
-  if (opts.clusterDNS && opts.clusterDNS !== 'off' && opts.controllers !== 'none') manager.add(clusterDns(client, ctx, opts, log));
+  if (opts.clusterDNS && opts.clusterDNS !== 'off' && opts.controllers !== 'none' && !opts.clusterDNSElsewhere) manager.add(clusterDns(client, ctx, opts, log));
   if (opts.proxy) manager.add(serviceProxy(ctx, opts.proxy, log));
   if (opts.leaderElect === false) manager.add(...controllers, ...scheduling);
   else if (controllers.length) {
     manager.addElected(election('kube-controller-manager'), ...controllers);
     if (scheduling.length) manager.addElected(election('kube-scheduler'), ...scheduling);
   }
+  return runManager(manager, agent ?? pool, runtime, opts, log);
+}
+
+
+/** Starts `manager` and wraps it as {@link Components}. */
+function runManager(manager: ControllerManager, nodes: { ready: Promise<void> } | undefined, runtime: ProcessRuntime | undefined, opts: ComponentOptions, log: (line: string) => void): Components {
   const stopping = new AbortController();
   // Every informer and worker listens on this one signal.
   setMaxListeners(0, stopping.signal);
   const done = manager.start(stopping.signal).catch((err: unknown) => log(`controller manager stopped: ${(err as Error).message}`));
   const t0 = Date.now();
   const nodesReady =
-    (agent ?? pool) && opts.nodes > 0
-      ? Promise.race([(agent ?? pool)!.ready.then(() => Date.now() - t0), new Promise<number>((r) => setTimeout(() => r(Date.now() - t0), 120_000).unref())])
+    nodes && opts.nodes > 0
+      ? Promise.race([nodes.ready.then(() => Date.now() - t0), new Promise<number>((r) => setTimeout(() => r(Date.now() - t0), 120_000).unref())])
       : Promise.resolve(0);
   return {
     names: manager.names(),
