@@ -64,7 +64,7 @@ async function main(): Promise<number> {
   ensureTools();
   const dataDir = mkdtempSync(join(tmpdir(), 'skiff-acceptance-'));
   const kubeconfig = join(dataDir, 'kubeconfig-user');
-  const server = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'up', '--data-dir', dataDir, '--port', '0', '--kubeconfig', kubeconfig, '--store', 'memory'], {
+  const server = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'up', '--data-dir', dataDir, '--port', '0', '--kubeconfig', kubeconfig, '--store', process.env.SKIFF_ACCEPTANCE_STORE ?? 'memory'], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
