@@ -14,7 +14,8 @@ import { errorMessage, type Logger } from '../../client/logger.js';
 import { runWorkers, WorkQueue, type ReconcileResult } from '../../client/workqueue.js';
 import { StaleInformerCacheError } from '../endpointslice/controller.js';
 import { ANNOTATION_LEADER_ELECTION, LABEL_SKIP_MIRROR } from '../endpointslice/labels.js';
-import { hasSelector, selectorMatches, servicesSelecting, servicesToUpdateOnPodChange } from '../endpointslice/pods.js';
+import { hasSelector, selectorMatches } from '../endpointslice/pods.js';
+import { watchServicesAndPods } from '../endpointslice/triggers.js';
 import { formatTriggerTime, TriggerTimeTracker } from '../endpointslice/trigger-time.js';
 import type { Controller, ControllerContext } from '../runtime/context.js';
 import type { EventRecorder } from '../runtime/events.js';
@@ -75,18 +76,7 @@ export class EndpointsController implements Controller {
 
   async start(signal: AbortSignal): Promise<void> {
     const unsubscribe = [
-      this.svcInformer.addEventHandler({
-        onAdd: (s) => this.queue.add(keyOf(s)),
-        onUpdate: (_o, s) => this.queue.add(keyOf(s)),
-        onDelete: (s) => this.queue.add(keyOf(deletedObject(s))),
-      }),
-      this.podInformer.addEventHandler({
-        onAdd: (p) => this.enqueueForPod(p),
-        onUpdate: (o, p) => {
-          for (const k of servicesToUpdateOnPodChange(this.servicesIn(p.metadata?.namespace), o, p)) this.queue.addAfter(k, this.batchMs);
-        },
-        onDelete: (p) => this.enqueueForPod(deletedObject(p)),
-      }),
+      ...watchServicesAndPods(this.svcInformer, this.podInformer, this.queue, this.batchMs),
       this.epInformer.addEventHandler({
         onDelete: (e) => this.queue.add(keyOf(deletedObject(e))),
       }),
@@ -101,13 +91,7 @@ export class EndpointsController implements Controller {
     }
   }
 
-  private servicesIn(namespace: string | undefined): Service[] {
-    return namespace ? this.svcInformer.indexer.byIndex('byNamespace', namespace) : [];
-  }
 
-  private enqueueForPod(p: Pod): void {
-    for (const k of servicesSelecting(this.servicesIn(p.metadata?.namespace), p.metadata?.labels)) this.queue.addAfter(k, this.batchMs);
-  }
 
   /**
    * Upstream `checkLeftoverEndpoints`: Endpoints whose Service vanished while the

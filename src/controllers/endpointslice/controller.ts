@@ -17,7 +17,8 @@ import { runWorkers, WorkQueue, type ReconcileResult } from '../../client/workqu
 import type { Controller, ControllerContext } from '../runtime/context.js';
 import type { EventRecorder } from '../runtime/events.js';
 import { ENDPOINTSLICE_CONTROLLER_NAME, LABEL_MANAGED_BY, LABEL_SERVICE_NAME, LABEL_TOPOLOGY_ZONE } from './labels.js';
-import { hasSelector, selectorMatches, servicesSelecting, servicesToUpdateOnPodChange } from './pods.js';
+import { hasSelector, selectorMatches, servicesSelecting } from './pods.js';
+import { watchServicesAndPods } from './triggers.js';
 import { DEFAULT_MAX_ENDPOINTS_PER_SLICE, planEndpointSlices, type SlicePlan } from './reconciler.js';
 import { ensureServiceIndex, managedSlices } from './slice-index.js';
 import { EndpointSliceTracker, serviceKeyOfSlice } from './tracker.js';
@@ -90,18 +91,7 @@ export class EndpointSliceController implements Controller {
 
   async start(signal: AbortSignal): Promise<void> {
     const unsubscribe = [
-      this.svcInformer.addEventHandler({
-        onAdd: (s) => this.queue.add(keyOf(s)),
-        onUpdate: (_o, s) => this.queue.add(keyOf(s)),
-        onDelete: (s) => this.queue.add(keyOf(deletedObject(s))),
-      }),
-      this.podInformer.addEventHandler({
-        onAdd: (p) => this.enqueueForPod(p),
-        onUpdate: (o, p) => {
-          for (const k of servicesToUpdateOnPodChange(this.servicesIn(p.metadata?.namespace), o, p)) this.queue.addAfter(k, this.batchMs);
-        },
-        onDelete: (p) => this.enqueueForPod(deletedObject(p)),
-      }),
+      ...watchServicesAndPods(this.svcInformer, this.podInformer, this.queue, this.batchMs),
       this.nodeInformer.addEventHandler({
         onAdd: (n) => this.onNodeChange(undefined, n),
         onUpdate: (o, n) => this.onNodeChange(o, n),
