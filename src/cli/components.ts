@@ -78,7 +78,7 @@ export interface ComponentOptions {
    * The service proxy (`--proxy-mode`, `--proxy-scheduler`), or false for none (the default
    * here: two clusters on one machine would fight over the same ClusterIPs; `skiff up` turns it on).
    */
-  proxy?: false | { mode?: ProxyMode; scheduler?: SchedulerName; minSyncPeriodMs?: number; workers?: number };
+  proxy?: false | ProxyConfig;
   /**
    * `dns`: this set of components is only the cluster DNS (its own thread, so answers never
    * wait behind controllers). `clusterDNSElsewhere`: the DNS runs in another set; these
@@ -136,11 +136,27 @@ function clusterDns(client: Client, ctx: ControllerContext, opts: ComponentOptio
   };
 }
 
+/** `--cluster-cidr` default: the pod network (DESIGN.md's address plan). */
+export const DEFAULT_CLUSTER_CIDR = '127.128.0.0/9';
+
 /** The two halves of an IPv4 CIDR, e.g. 127.128.0.0/9 → 127.128.0.0/10 and 127.192.0.0/10. */
 export function splitCidr(cidr: string): [string, string] {
   const { base, prefix, size } = parseCidr(cidr);
   if (prefix >= 24) throw new Error(`cluster CIDR ${cidr} is too small: it needs room for a /24 per node in each half`);
   return [`${intToIp(base)}/${prefix + 1}`, `${intToIp(base + size / 2)}/${prefix + 1}`];
+}
+
+/** The service proxy's flags (`--proxy-mode`, `--proxy-scheduler`, `--proxy-workers`, `--proxy-netns`). */
+export interface ProxyConfig {
+  mode?: ProxyMode;
+  scheduler?: SchedulerName;
+  minSyncPeriodMs?: number;
+  /** Userspace mode: accepting processes. */
+  workers?: number;
+  /** Kernel modes: the network namespace to program (default this process's). */
+  netns?: string;
+  /** Kernel modes: remove the rules on stop (default true for skiff's own clusters: their pods die with them). */
+  cleanupOnStop?: boolean;
 }
 
 /** Metrics of the service proxy, like kube-proxy's `--metrics-bind-address` (127.0.0.1:10249). */
@@ -150,7 +166,7 @@ export const PROXY_METRICS_PORT = 10249;
  * The service proxy as a component (not elected: it runs wherever nodes run, like
  * kube-proxy), with its metrics on 127.0.0.1:10249 (or a free port when taken).
  */
-function serviceProxy(ctx: ControllerContext, cfg: { mode?: ProxyMode; scheduler?: SchedulerName; minSyncPeriodMs?: number; workers?: number }, log: (line: string) => void): Controller {
+function serviceProxy(ctx: ControllerContext, cfg: ProxyConfig, clusterCIDR: string | undefined, log: (line: string) => void): Controller {
   const registry = new Registry();
   const proxy = new ServiceProxy(ctx.informers, {
     mode: cfg.mode ?? 'userspace',
@@ -158,6 +174,9 @@ function serviceProxy(ctx: ControllerContext, cfg: { mode?: ProxyMode; scheduler
     // Userspace syncs are cheap: a pod turning Ready is served within a tenth of a second.
     minSyncPeriodMs: cfg.minSyncPeriodMs ?? 100,
     ...(cfg.workers ? { workers: cfg.workers } : {}),
+    ...(cfg.netns ? { netns: cfg.netns } : {}),
+    ...(clusterCIDR ? { clusterCIDR } : {}),
+    cleanupOnStop: cfg.cleanupOnStop ?? true,
     registry,
     logger: ctx.logger('service-proxy'),
   });
@@ -226,7 +245,7 @@ export function startComponents(client: Client, opts: ComponentOptions, log: (li
         ...(opts.clusterDNS && opts.clusterDNS !== 'off' ? { clusterDNS: { nameserver: opts.clusterDNS, searches: [], options: [], clusterDomain: opts.clusterDomain ?? 'cluster.local' } } : {}),
       });
       // Two agents hand out pod CIDRs independently: each gets its own half of the cluster CIDR.
-      const [lower, upper] = splitCidr(opts.clusterCIDR ?? '127.128.0.0/9');
+      const [lower, upper] = splitCidr(opts.clusterCIDR ?? DEFAULT_CLUSTER_CIDR);
       const nodeCIDR = opts.nodeCIDR ? { nodeCIDR: opts.nodeCIDR } : {};
       agent = new NodeAgent(ctx, { runtime, nodes: nodeSpecs, clusterCIDR: lower, ...nodeCIDR, component: 'node-agent' });
       manager.add(agent);
@@ -242,7 +261,7 @@ export function startComponents(client: Client, opts: ComponentOptions, log: (li
   }
   // The cluster DNS runs beside the controllers (an agent's pods only point at it).
   if (opts.clusterDNS && opts.clusterDNS !== 'off' && opts.controllers !== 'none' && !opts.clusterDNSElsewhere) manager.add(clusterDns(client, ctx, opts, log));
-  if (opts.proxy) manager.add(serviceProxy(ctx, opts.proxy, log));
+  if (opts.proxy) manager.add(serviceProxy(ctx, opts.proxy, opts.clusterCIDR ?? DEFAULT_CLUSTER_CIDR, log));
   if (opts.leaderElect === false) manager.add(...controllers, ...scheduling);
   else if (controllers.length) {
     manager.addElected(election('kube-controller-manager'), ...controllers);

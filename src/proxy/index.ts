@@ -7,7 +7,7 @@
  * schedulers, ClientIP affinity and connect retry. May import `../api/` and
  * `../client/` only.
  */
-export { ServiceProxy, type ProxyMode, type ProxySnapshot, type ServiceProxyOptions } from './service-proxy.js';
+export { ServiceProxy, PROXY_MODES, type ProxyMode, type ProxySnapshot, type ServiceProxyOptions } from './service-proxy.js';
 export type { BackendSnapshot, Dataplane, DataplaneSnapshot, ProxyState, ServicePortSnapshot } from './dataplane.js';
 export { UserspaceDataplane, type UserspaceDataplaneOptions } from './dataplanes/userspace/index.js';
 export { ProxyMetrics, BACKEND_LABELS, type ErrorReason } from './metrics.js';

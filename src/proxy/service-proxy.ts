@@ -17,6 +17,8 @@ import { deletedObject, type SharedInformer, type SharedInformerFactory } from '
 import { errorMessage, silentLogger, type Logger } from '../client/logger.js';
 import type { Dataplane, DataplaneSnapshot, ProxyState } from './dataplane.js';
 import { UserspaceDataplane } from './dataplanes/userspace/userspace-dataplane.js';
+import { IptablesDataplane } from './dataplanes/iptables/iptables-dataplane.js';
+import { NftablesDataplane } from './dataplanes/nftables/nftables-dataplane.js';
 import type { EndpointInfo } from './endpoint.js';
 import { applyEndpointsChanges, EndpointsChangeTracker } from './endpoints-change-tracker.js';
 import { ProxyMetrics } from './metrics.js';
@@ -26,15 +28,27 @@ import { applyServiceChanges, ServiceChangeTracker } from './service-change-trac
 import { SCHEDULER_ANNOTATION, type ServicePortInfo } from './service-port.js';
 import { SyncRunner } from './sync-runner.js';
 
-/** Data path modes. Only `userspace` exists today; `iptables` and `nftables` come later. */
-export type ProxyMode = 'userspace';
+/**
+ * Data path modes: `userspace` (listeners in this process, no root), or the kernel's
+ * `iptables` / `nftables` NAT (root; rules in this process's network namespace, or `netns`).
+ */
+export type ProxyMode = 'userspace' | 'iptables' | 'nftables';
+
+/** Every {@link ProxyMode}, for flag choices. */
+export const PROXY_MODES: readonly ProxyMode[] = ['userspace', 'iptables', 'nftables'];
 
 /** Options of {@link ServiceProxy}. */
 export interface ServiceProxyOptions {
   /** Data path (flag `--proxy-mode`). Default `userspace`. Ignored when `dataplane` is given. */
   mode?: ProxyMode;
-  /** A ready-made data path (tests, future modes). */
+  /** A ready-made data path (tests). */
   dataplane?: Dataplane;
+  /** Kernel modes: the network namespace (`ip netns` name) to program. Default: this process's. */
+  netns?: string;
+  /** Kernel modes: the pod network, for kube-proxy's masquerade rules (upstream `--cluster-cidr`). */
+  clusterCIDR?: string;
+  /** Kernel modes: remove the rules when the proxy stops (`kube-proxy --cleanup`). Default false. */
+  cleanupOnStop?: boolean;
   /** Scheduler for Services without a `skiff.io/scheduler` annotation (flag `--proxy-scheduler`). Default `rr`. */
   scheduler?: SchedulerName;
   /**
@@ -126,12 +140,21 @@ export class ServiceProxy {
     this.clock = opts.clock ?? realClock;
     this.defaultScheduler = opts.scheduler ?? 'rr';
     if (!isSchedulerName(this.defaultScheduler)) throw new Error(`unknown proxy scheduler "${String(this.defaultScheduler)}": use one of rr, wrr, lc, dh, sh, sed, nq, random`);
-    if ((opts.mode ?? 'userspace') !== 'userspace' && !opts.dataplane) throw new Error(`proxy mode "${opts.mode}" is not available yet: use --proxy-mode userspace`);
+    const mode = opts.mode ?? 'userspace';
+    if (!PROXY_MODES.includes(mode)) throw new Error(`unknown proxy mode "${String(mode)}": use one of ${PROXY_MODES.join(', ')}`);
     this.hostAddresses = opts.hostAddresses ?? ['127.0.0.1'];
     this.metrics = new ProxyMetrics(opts.registry);
     this.endpointsTracker = new EndpointsChangeTracker(() => this.clock.now());
+    const kernel = {
+      logger: this.log,
+      ...(opts.netns ? { netns: opts.netns } : {}),
+      ...(opts.clusterCIDR ? { clusterCIDR: opts.clusterCIDR } : {}),
+      ...(opts.cleanupOnStop ? { cleanupOnClose: true } : {}),
+    };
     this.dataplane =
       opts.dataplane ??
+      (mode === 'iptables' ? new IptablesDataplane(kernel) : undefined) ??
+      (mode === 'nftables' ? new NftablesDataplane(kernel) : undefined) ??
       new UserspaceDataplane({
         metrics: this.metrics,
         logger: this.log,

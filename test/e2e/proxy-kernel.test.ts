@@ -15,7 +15,7 @@
  */
 import { after, before, describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,52 +28,7 @@ import type { Dataplane, ProxyState } from '../../src/proxy/index.js';
 import { IptablesDataplane, NftablesDataplane, ServiceProxy } from '../../src/proxy/index.js';
 import { testEndpoint, testServicePort } from '../../src/proxy/testing.js';
 import { eventually } from '../helpers/eventually.js';
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function sh(argv: readonly string[], timeoutMs = 20_000): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(argv[0]!, argv.slice(1), { timeout: timeoutMs }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 127) : 0;
-      resolve({ code, stdout: String(stdout), stderr: String(stderr) || (err && code === 127 ? err.message : '') });
-    });
-  });
-}
-
-async function must(argv: readonly string[]): Promise<string> {
-  const r = await sh(argv);
-  if (r.code !== 0) throw new Error(`${argv.join(' ')} failed (exit ${r.code}): ${r.stderr.trim()}`);
-  return r.stdout;
-}
-
-/** Undefined when the kernel test can run; else why not. */
-async function kernelSkipReason(): Promise<string | undefined> {
-  if (process.platform !== 'linux') return 'not Linux';
-  if (process.getuid?.() !== 0) return 'needs root (network namespaces, iptables, nft)';
-  const missing = async (): Promise<string[]> => {
-    const out: string[] = [];
-    for (const [tool, arg] of [['ip', '-V'], ['iptables-restore', '--version'], ['nft', '--version'], ['curl', '--version']] as const) {
-      if ((await sh([tool, arg])).code !== 0) out.push(tool);
-    }
-    return out;
-  };
-  let gone = await missing();
-  if (gone.length > 0) {
-    console.log(`# installing iptables nftables iproute2 curl (missing: ${gone.join(', ')})`);
-    await sh(['apt-get', 'install', '-y', 'iptables', 'nftables', 'iproute2', 'curl'], 300_000);
-    gone = await missing();
-    if (gone.length > 0) return `missing ${gone.join(', ')} and apt-get could not install them`;
-  }
-  const probe = `skiff-probe-${process.pid}`;
-  const r = await sh(['ip', 'netns', 'add', probe]);
-  await sh(['ip', 'netns', 'del', probe]);
-  if (r.code !== 0) return `cannot create network namespaces: ${r.stderr.trim()}`;
-  return undefined;
-}
+import { kernelSkipReason, must, sh, type Run } from '../helpers/kernel.js';
 
 const namespaces = new Set<string>();
 const processes = new Set<ChildProcess>();

@@ -10,6 +10,7 @@ import type { Dataplane, DataplaneSnapshot, ProxyState } from '../../dataplane.j
 import { kernelSnapshot } from './kernel-snapshot.js';
 import { chainsOf, renderIptables, type IptablesRenderOptions } from './render-iptables.js';
 import { commandRunner, mustSucceed, type CommandRunner } from './run-command.js';
+import { LoopbackSource } from './loopback-source.js';
 
 /** Options of {@link IptablesDataplane}. */
 export interface IptablesDataplaneOptions extends Omit<IptablesRenderOptions, 'existingNatChains'> {
@@ -18,6 +19,12 @@ export interface IptablesDataplaneOptions extends Omit<IptablesRenderOptions, 'e
   /** Runs the tools; default spawns them (in `netns`). */
   readonly run?: CommandRunner;
   readonly logger?: Logger;
+  /**
+   * Remove every jump and KUBE-* chain this data path installed when it closes
+   * (what `kube-proxy --cleanup` does). Default false: the rules stay, as kube-proxy
+   * leaves them on exit for the next proxy to take over.
+   */
+  readonly cleanupOnClose?: boolean;
 }
 
 /** Jumps from built-in chains into kube-proxy's (upstream `iptablesJumpChains`). */
@@ -37,6 +44,23 @@ export const IPTABLES_JUMPS: ReadonlyArray<{ table: string; chain: string; args:
 ];
 
 /**
+ * `iptables-restore --noflush` input that empties and deletes every chain of
+ * `applied` (a text {@link renderIptables} produced), table by table.
+ *
+ * @example cleanupText('*nat\n:KUBE-SERVICES - [0:0]\nCOMMIT\n') // '*nat\n:KUBE-SERVICES - [0:0]\n-X KUBE-SERVICES\nCOMMIT\n'
+ */
+export function cleanupText(applied: string): string {
+  const out: string[] = [];
+  for (const table of ['filter', 'nat'] as const) {
+    const chains = chainsOf(applied, table);
+    if (!chains.length) continue;
+    // Declaring a chain in a --noflush restore flushes it; then nothing refers to it and -X succeeds.
+    out.push(`*${table}`, ...chains.map((c) => `:${c} - [0:0]`), ...chains.map((c) => `-X ${c}`), 'COMMIT');
+  }
+  return out.length ? `${out.join('\n')}\n` : '';
+}
+
+/**
  * Programs the kernel through iptables.
  *
  * @example
@@ -47,6 +71,8 @@ export class IptablesDataplane implements Dataplane {
   readonly mode = 'iptables';
   private readonly run: CommandRunner;
   private readonly log: Logger;
+  /** Node IPs on `lo` with global scope, so MASQUERADE has a source address (see loopback-source.ts). */
+  private readonly loopback: LoopbackSource;
   private lastText: string | undefined;
   private lastState: ProxyState | undefined;
   private jumpsInstalled = false;
@@ -54,9 +80,11 @@ export class IptablesDataplane implements Dataplane {
   constructor(private readonly opts: IptablesDataplaneOptions = {}) {
     this.run = opts.run ?? commandRunner(opts.netns);
     this.log = opts.logger ?? silentLogger;
+    this.loopback = new LoopbackSource(this.run);
   }
 
   async sync(state: ProxyState): Promise<void> {
+    await this.loopback.ensure(state.nodes.flatMap((n) => n.internalIPs));
     const text = renderIptables(state, { ...this.opts, existingNatChains: this.lastText ? chainsOf(this.lastText, 'nat') : [] });
     // Applied even when unchanged, so the periodic sync repairs rules someone
     // removed (the `recent` affinity lists live outside the chains and survive).
@@ -75,8 +103,18 @@ export class IptablesDataplane implements Dataplane {
     return kernelSnapshot(this.mode, this.lastState);
   }
 
-  /** Leaves the rules in place (as kube-proxy does on exit); the next proxy takes them over. */
-  async close(): Promise<void> {}
+  /**
+   * Leaves the rules in place (as kube-proxy does on exit; the next proxy takes them
+   * over), unless `cleanupOnClose`: then removes the jumps and every chain it wrote.
+   */
+  async close(): Promise<void> {
+    if (!this.opts.cleanupOnClose || this.lastText === undefined) return;
+    for (const j of IPTABLES_JUMPS) await this.run(['iptables', '-w', '-t', j.table, '-D', j.chain, ...j.args]);
+    mustSucceed(`iptables-restore (cleanup)${this.where()}`, await this.run(['iptables-restore', '-w', '--noflush'], cleanupText(this.lastText)));
+    this.lastText = undefined;
+    this.jumpsInstalled = false;
+    await this.loopback.release();
+  }
 
   private async installJumps(): Promise<void> {
     for (const j of IPTABLES_JUMPS) {

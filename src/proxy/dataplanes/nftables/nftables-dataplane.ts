@@ -10,6 +10,7 @@ import { silentLogger, type Logger } from '../../../client/logger.js';
 import type { Dataplane, DataplaneSnapshot, ProxyState } from '../../dataplane.js';
 import { kernelSnapshot } from '../iptables/kernel-snapshot.js';
 import { commandRunner, mustSucceed, type CommandRunner } from '../iptables/run-command.js';
+import { LoopbackSource } from '../iptables/loopback-source.js';
 import { renderNftables, type NftablesRenderOptions } from './render-nftables.js';
 
 /** Options of {@link NftablesDataplane}. */
@@ -19,6 +20,8 @@ export interface NftablesDataplaneOptions extends NftablesRenderOptions {
   /** Runs the tools; default spawns them (in `netns`). */
   readonly run?: CommandRunner;
   readonly logger?: Logger;
+  /** Delete the table when the data path closes (`kube-proxy --cleanup`). Default false: it stays, as kube-proxy leaves it. */
+  readonly cleanupOnClose?: boolean;
 }
 
 /**
@@ -32,15 +35,19 @@ export class NftablesDataplane implements Dataplane {
   readonly mode = 'nftables';
   private readonly run: CommandRunner;
   private readonly log: Logger;
+  /** Node IPs on `lo` with global scope, so MASQUERADE has a source address (see loopback-source.ts). */
+  private readonly loopback: LoopbackSource;
   private lastText: string | undefined;
   private lastState: ProxyState | undefined;
 
   constructor(private readonly opts: NftablesDataplaneOptions = {}) {
     this.run = opts.run ?? commandRunner(opts.netns);
     this.log = opts.logger ?? silentLogger;
+    this.loopback = new LoopbackSource(this.run);
   }
 
   async sync(state: ProxyState): Promise<void> {
+    await this.loopback.ensure(state.nodes.flatMap((n) => n.internalIPs));
     const text = renderNftables(state, this.opts);
     // Skipped when unchanged: replacing the table would forget the affinity sets.
     if (text !== this.lastText) {
@@ -57,6 +64,12 @@ export class NftablesDataplane implements Dataplane {
     return kernelSnapshot(this.mode, this.lastState);
   }
 
-  /** Leaves the table in place (as kube-proxy does on exit). */
-  async close(): Promise<void> {}
+  /** Leaves the table in place (as kube-proxy does on exit), unless `cleanupOnClose`. */
+  async close(): Promise<void> {
+    if (!this.opts.cleanupOnClose || this.lastText === undefined) return;
+    const table = `ip ${this.opts.table ?? 'kube-proxy'}`;
+    mustSucceed(`nft delete table ${table}`, await this.run(['nft', '-f', '-'], `add table ${table}\ndelete table ${table}\n`));
+    this.lastText = undefined;
+    await this.loopback.release();
+  }
 }
