@@ -4,6 +4,7 @@
  * failure as a `metav1.Status`. One `ApiServer` serves one store.
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { Registry as PromRegistry, Counter, Histogram, Gauge, collectDefaultMetrics } from 'prom-client';
 import { ApiError, badRequest, notFound } from '../api/errors.js';
@@ -50,6 +51,10 @@ export interface ApiServerOptions {
   port?: number;
   /** Hook run after the registry is ready and before `ready` resolves (bootstrap objects). */
   onReady?: () => Promise<void>;
+  /** Secure mode (see `auth/`): serve HTTPS only, with this PEM key and certificate. */
+  tls?: { key: string; cert: string };
+  /** Secure mode: run first for every socket request (upgrades too); returns false after answering 401 itself. */
+  authenticate?: (req: IncomingMessage, res: ServerResponse) => boolean;
 }
 
 /** Parsed request target. */
@@ -124,7 +129,7 @@ function intParam(q: URLSearchParams, name: string): number | undefined {
 export class ApiServer {
   readonly registry: Registry;
   readonly metrics = new PromRegistry();
-  private readonly server: http.Server;
+  private readonly server: http.Server | https.Server;
   private readonly requests: Counter;
   private readonly latency: Histogram;
   private readonly watchers: Gauge;
@@ -161,9 +166,12 @@ export class ApiServer {
       },
     });
     void this.watchers;
-    this.server = http.createServer({ requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 65_000 }, (req, res) => {
+    const serverOptions = { requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 65_000 };
+    const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+      if (opts.authenticate && !opts.authenticate(req, res)) return;
       void this.handle(req, res);
-    });
+    };
+    this.server = opts.tls ? https.createServer({ ...serverOptions, ...opts.tls }, onRequest) : http.createServer(serverOptions, onRequest);
     this.server.on('connection', (s) => {
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));
@@ -171,7 +179,7 @@ export class ApiServer {
     this.server.timeout = 0;
     // Upgrade requests (exec, attach, port-forward) run through the normal router; see streaming/upgrade-proxy.ts.
     this.podStreams = new PodStreams(this.registry);
-    this.server.on('upgrade', (req: IncomingMessage, socket: import('node:stream').Duplex, head: Buffer) => void this.handle(req, upgradeResponse(req, socket, head)));
+    this.server.on('upgrade', (req: IncomingMessage, socket: import('node:stream').Duplex, head: Buffer) => onRequest(req, upgradeResponse(req, socket, head)));
   }
 
   /** Starts listening; resolves with the bound address once ready. */

@@ -5,19 +5,24 @@
  * over HTTP like any client. The node goes NotReady when the agent dies and
  * comes back when it restarts.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Client } from '../client/client.js';
 import { HttpTransport } from '../client/transport.js';
 import { startComponents, type Components } from './components.js';
+import { isReason } from '../api/errors.js';
 
 export interface AgentOptions {
   /** The API server URL. */
   server: string;
   /** The node to register (and run). */
   name: string;
-  /** Bearer token for the API server. */
+  /** Bearer token for the API server (the server's join token in secure mode). */
   token?: string;
+  /** PEM file of the CA that signs the API server's certificate (`https://` servers). */
+  certificateAuthority?: string;
+  /** Do not verify the API server's certificate. */
+  insecureSkipTLSVerify?: boolean;
   /** The node's directory tree: pod logs and volumes live under `<dataDir>/nodes/<name>/`. */
   dataDir: string;
   imageFallback?: 'simulate' | 'fail';
@@ -34,8 +39,28 @@ export interface AgentOptions {
 export async function startAgent(o: AgentOptions): Promise<Components> {
   const log = o.log ?? (() => {});
   mkdirSync(o.dataDir, { recursive: true, mode: 0o700 });
-  const transport = new HttpTransport({ server: o.server, userAgent: `skiff-agent/${o.name}`, ...(o.token ? { token: o.token } : {}) });
+  let ca: Buffer | undefined;
+  if (o.certificateAuthority) {
+    try {
+      ca = readFileSync(o.certificateAuthority);
+    } catch (e) {
+      throw new Error(`skiff agent: cannot read --certificate-authority ${o.certificateAuthority}: ${(e as Error).message}`);
+    }
+  }
+  const transport = new HttpTransport({
+    server: o.server,
+    userAgent: `skiff-agent/${o.name}`,
+    ...(o.token ? { token: o.token } : {}),
+    ...(ca ? { ca } : {}),
+    ...(o.insecureSkipTLSVerify ? { insecureSkipTLSVerify: true } : {}),
+  });
   const client = new Client(transport);
+  try {
+    await preflight(client, o.server, log);
+  } catch (e) {
+    transport.close();
+    throw e;
+  }
   const components = startComponents(
     client,
     {
@@ -62,4 +87,25 @@ export async function startAgent(o: AgentOptions): Promise<Components> {
       transport.close();
     },
   };
+}
+
+/**
+ * One request before anything starts: a refused token or an untrusted
+ * certificate will not get better by retrying, so the agent stops with the
+ * reason instead of registering nothing forever. A server that is not up yet
+ * is no reason to stop: the components retry.
+ */
+async function preflight(client: Client, server: string, log: (line: string) => void): Promise<void> {
+  try {
+    await client.raw({ method: 'GET', path: '/version' });
+  } catch (e) {
+    if (isReason(e, 'Unauthorized')) throw new Error('skiff agent: the API server refused the token (401 Unauthorized): check --token');
+    const code = (e as NodeJS.ErrnoException).code ?? '';
+    if (/CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/.test(code)) {
+      throw new Error(`skiff agent: cannot verify the certificate of ${server} (${code}): pass --certificate-authority <server data-dir>/pki/ca.crt`);
+    }
+    // A secure server closes plain-HTTP connections without an answer.
+    const hint = server.startsWith('http://') && code === 'ECONNRESET' ? ' (a server started beyond loopback or with --secure speaks https only)' : '';
+    log(`agent: ${server} did not answer (${code || (e as Error).message})${hint}; the node agent keeps retrying`);
+  }
 }

@@ -19,12 +19,20 @@ import { Client } from '../client/client.js';
 import { LocalTransport } from '../apiserver/local-transport.js';
 import { startComponents, type ComponentOptions } from './components.js';
 import { startComponentsThread } from './components-thread.js';
+import { TokenAuthenticator, dialHost, ensurePki, isWildcardHost, loadOrCreateTokens, secureModeFor } from '../apiserver/auth/index.js';
 
 export interface ClusterOptions extends Partial<ClusterNetworkConfig> {
   dataDir: string;
   /** `memory`, `sqlite` (default) or `sqlite:///path.db`. */
   store?: string;
   host?: string;
+  /**
+   * Serve HTTPS with bearer-token authentication even on loopback (`--secure`).
+   * Secure mode is always on when `host` is not a loopback address.
+   */
+  secure?: boolean;
+  /** Secure mode: the join token agents present (`--join-token`); default a stored random one. */
+  joinToken?: string;
   /** 0 picks a free port. Default 6443. */
   port?: number;
   log?: (line: string) => void;
@@ -64,11 +72,25 @@ export interface ClusterOptions extends Partial<ClusterNetworkConfig> {
   componentsThread?: boolean;
 }
 
+/** Credentials of a secure-mode cluster (HTTPS + bearer tokens). */
+export interface ClusterAuth {
+  /** Token of `skiff-admin` (goes into the kubeconfig). */
+  adminToken: string;
+  /** Token agents join with. */
+  joinToken: string;
+  /** PEM of the CA that signs the serving certificate. */
+  caCert: string;
+  /** `<data-dir>/pki/ca.crt` */
+  caFile: string;
+}
+
 export interface Cluster {
   server: ApiServer;
   store: Store;
-  /** `http://127.0.0.1:<port>` */
+  /** `http://127.0.0.1:<port>`, or `https://…` in secure mode (127.0.0.1 for a wildcard host). */
   url: string;
+  /** Present in secure mode. */
+  auth?: ClusterAuth;
   /** A client that reaches the API server in memory (no TCP). */
   client: Client;
   stop(): Promise<void>;
@@ -94,17 +116,32 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   };
   const strategies = await installStrategies(registry, net);
   const host = opts.host ?? '127.0.0.1';
+  const secure = secureModeFor(host, opts.secure);
+  let auth: ClusterAuth | undefined;
+  let tls: { key: string; cert: string } | undefined;
+  let authenticator: TokenAuthenticator | undefined;
+  if (secure) {
+    const pki = await ensurePki(opts.dataDir, { host, clusterDomain: opts.clusterDomain ?? 'cluster.local', kubernetesServiceIP: strategies.kubernetesServiceIP });
+    if (pki.servingRegenerated) log(`pki: serving certificate written to ${pki.certFile} (CA ${pki.caCertFile})`);
+    const tokens = loadOrCreateTokens(opts.dataDir, opts.joinToken);
+    auth = { adminToken: tokens.admin, joinToken: tokens.join, caCert: pki.caCert, caFile: pki.caCertFile };
+    tls = { key: pki.key, cert: pki.cert };
+    authenticator = new TokenAuthenticator(tokens);
+  }
   const server: ApiServer = new ApiServer({
     registry,
     host,
     port: opts.port ?? 6443,
+    ...(tls && authenticator ? { tls, authenticate: (req, res) => authenticator.authenticateRequest(req, res) !== undefined } : {}),
     onReady: async () => {
-      await bootstrapCluster(registry, { host, port: server.address().port, clusterIP: strategies.kubernetesServiceIP });
+      // The `kubernetes` endpoint must be an address clients can dial, not a wildcard bind.
+      await bootstrapCluster(registry, { host: isWildcardHost(host) ? '127.0.0.1' : host, port: server.address().port, clusterIP: strategies.kubernetesServiceIP });
     },
   });
   const addr = await server.listen();
   const stopEventExpiry = startEventExpiry(registry, opts.eventTTLMs);
-  const url = `http://${host}:${addr.port}`;
+  // Insecure mode is always loopback, so only secure mode changes the address clients dial.
+  const url = secure ? `https://${dialHost(host)}:${addr.port}` : `http://${host}:${addr.port}`;
   log(`api server: listening on ${url} (ready in ${Date.now() - t0} ms)`);
   const transport = new LocalTransport(server, { userAgent: 'skiff' });
   const client = new Client(transport);
@@ -140,6 +177,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     server,
     store,
     url,
+    ...(auth ? { auth } : {}),
     client,
     async stop() {
       await Promise.all([components.stop(), dns?.stop()]);

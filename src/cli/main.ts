@@ -12,7 +12,7 @@ import { Command, Option } from 'commander';
 import { join } from 'node:path';
 import { homedir } from 'node:os';
 import { startCluster, DEFAULT_NETWORK } from './cluster.js';
-import { writeKubeconfig, userKubeconfigPath } from './kubeconfig.js';
+import { writeKubeconfig, userKubeconfigPath, type KubeconfigEntry } from './kubeconfig.js';
 import { nodeAdd, nodeRemove } from './node-commands.js';
 import { proxyRules, PROXY_RULE_MODES, type ProxyRuleMode } from './proxy-rules.js';
 import { Client } from '../client/client.js';
@@ -36,7 +36,9 @@ export async function main(argv: string[]): Promise<void> {
     .description(spec.description)
     .option('--data-dir <dir>', 'where the cluster keeps its state', process.env.SKIFF_DATA_DIR ?? join(homedir(), '.skiff'))
     .addOption(new Option('--store <kind>', 'state store: memory, sqlite, sqlite:///path.db or etcd://host:port[,host:port…]').default('sqlite'))
-    .option('--host <ip>', 'address the API server binds', '127.0.0.1')
+    .option('--host <ip>', 'address the API server binds; beyond loopback (0.0.0.0 included) it serves HTTPS with bearer tokens only', '127.0.0.1')
+    .option('--secure', 'serve HTTPS with bearer-token authentication on loopback too (always on beyond loopback)', false)
+    .option('--join-token <token>', 'secure mode: the token agents join with (default: a random one kept in <data-dir>/tokens)')
     .option('--port <port>', 'API server port (0 = any free port)', (v) => Number(v), 6443)
     .option('--kubeconfig <path>', 'merge the skiff context into this kubeconfig instead of $KUBECONFIG or ~/.kube/config')
     .option('--no-kubeconfig-merge', 'only write <data-dir>/kubeconfig, leave the user kubeconfig alone')
@@ -55,7 +57,7 @@ export async function main(argv: string[]): Promise<void> {
     .option('--cluster-domain <domain>', 'DNS domain of the cluster', 'cluster.local')
     .option('--cluster-dns <ip|off>', 'ClusterIP of the kube-dns Service (off: no cluster DNS)', '127.96.0.10')
     .option('--dns-upstream <ip[:port]>', 'resolver for names outside the cluster (repeatable; default /etc/resolv.conf)', (v: string, p: string[]) => [...p, v], [] as string[])
-    .action(async (o: { dataDir: string; store: string; host: string; port: number; kubeconfig?: string; kubeconfigMerge: boolean; serviceClusterIpRange: string; serviceNodePortRange: string; nodes: number; runtime: string; nodeMonitorGracePeriod: number; loadBalancerIpRange: string; clusterDomain: string; clusterDns: string; dnsUpstream: string[]; proxyMode: string; proxyScheduler: string; imageFallback: string; clusterCidr: string; nodeIpRange: string; proxyWorkers: number }) => {
+    .action(async (o: { dataDir: string; store: string; host: string; secure: boolean; joinToken?: string; port: number; kubeconfig?: string; kubeconfigMerge: boolean; serviceClusterIpRange: string; serviceNodePortRange: string; nodes: number; runtime: string; nodeMonitorGracePeriod: number; loadBalancerIpRange: string; clusterDomain: string; clusterDns: string; dnsUpstream: string[]; proxyMode: string; proxyScheduler: string; imageFallback: string; clusterCidr: string; nodeIpRange: string; proxyWorkers: number }) => {
       const t0 = Date.now();
       // Bad ranges fail here, with their reason, before anything starts.
       parsePool(o.loadBalancerIpRange);
@@ -66,6 +68,8 @@ export async function main(argv: string[]): Promise<void> {
         dataDir: o.dataDir,
         store: o.store,
         host: o.host,
+        secure: o.secure,
+        ...(o.joinToken !== undefined ? { joinToken: o.joinToken } : {}),
         port: o.port,
         serviceClusterIPRange: o.serviceClusterIpRange,
         serviceNodePortRange: o.serviceNodePortRange,
@@ -83,11 +87,17 @@ export async function main(argv: string[]): Promise<void> {
         log: line,
       });
       const own = join(o.dataDir, 'kubeconfig');
-      writeKubeconfig(own, { name: 'skiff', server: cluster.url });
+      const entry: KubeconfigEntry = cluster.auth
+        ? { name: 'skiff', server: cluster.url, token: cluster.auth.adminToken, caData: Buffer.from(cluster.auth.caCert).toString('base64') }
+        : { name: 'skiff', server: cluster.url };
+      writeKubeconfig(own, entry);
       line(`kubeconfig written to ${own}`);
+      if (cluster.auth) {
+        line(`join with: skiff agent --server ${cluster.url} --token ${cluster.auth.joinToken} --certificate-authority ${cluster.auth.caFile} --name <node>`);
+      }
       if (o.kubeconfigMerge) {
         const target = o.kubeconfig ?? userKubeconfigPath();
-        writeKubeconfig(target, { name: 'skiff', server: cluster.url });
+        writeKubeconfig(target, entry);
         line(`context "skiff" merged into ${target} (now current)`);
       }
       line(`ready in ${Date.now() - t0} ms — try: kubectl get nodes,svc -A   (Ctrl-C to stop)`);
@@ -129,18 +139,22 @@ export async function main(argv: string[]): Promise<void> {
     .description('run one node (process runtime) and its service proxy against a running skiff server')
     .requiredOption('--server <url>', 'the API server, e.g. http://127.0.0.1:6443')
     .requiredOption('--name <node>', 'the node name to register')
-    .option('--token <token>', 'bearer token sent to the API server')
+    .option('--token <token>', 'bearer token sent to the API server (the join token `skiff server` prints)')
+    .option('--certificate-authority <file>', 'PEM CA that signs the API server certificate (<server data-dir>/pki/ca.crt)')
+    .option('--insecure-skip-tls-verify', 'do not verify the API server certificate (testing only)', false)
     .option('--data-dir <dir>', "the node's directory tree (pod logs, volumes)", process.env.SKIFF_DATA_DIR ?? join(homedir(), '.skiff-agent'))
     .addOption(new Option('--image-fallback <mode>', 'containers whose image has no built-in program and no command').choices(['simulate', 'fail']).default('simulate'))
     .addOption(new Option('--proxy-mode <mode>', 'service proxy data path (none: no proxy)').choices(['userspace', 'none']).default('userspace'))
     .option('--cluster-cidr <cidr>', 'pod IPs (a /24 per node)', '127.128.0.0/9')
     .option('--cluster-dns <ip|off>', "the kube-dns ClusterIP pods' resolv.conf points at", '127.96.0.10')
-    .action(async (o: { server: string; name: string; token?: string; dataDir: string; imageFallback: string; proxyMode: string; clusterCidr: string; clusterDns: string }) => {
+    .action(async (o: { server: string; name: string; token?: string; certificateAuthority?: string; insecureSkipTlsVerify: boolean; dataDir: string; imageFallback: string; proxyMode: string; clusterCidr: string; clusterDns: string }) => {
       splitCidr(o.clusterCidr);
       const agent = await startAgent({
         server: o.server,
         name: o.name,
         ...(o.token ? { token: o.token } : {}),
+        ...(o.certificateAuthority ? { certificateAuthority: o.certificateAuthority } : {}),
+        insecureSkipTLSVerify: o.insecureSkipTlsVerify,
         dataDir: o.dataDir,
         imageFallback: o.imageFallback as 'simulate' | 'fail',
         proxy: o.proxyMode !== 'none',

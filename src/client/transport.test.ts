@@ -1,5 +1,11 @@
 import assert from 'node:assert/strict';
 import * as http from 'node:http';
+import * as https from 'node:https';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import YAML from 'yaml';
+import { ensurePki } from '../apiserver/auth/pki.js';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { ApiError } from '../api/errors.js';
@@ -191,6 +197,78 @@ describe('HttpTransport against a real HTTP server', () => {
     await within(streaming, 3000, 'stream resolves on abort');
     await within(sawClose, 3000, 'server sees the socket close');
     assert.equal(lines.length <= 1, true);
+  });
+});
+
+describe('HttpTransport over HTTPS (secure-mode API server)', () => {
+  let server: https.Server;
+  let base: string;
+  let ca: string;
+  let dir: string;
+  const seen: Array<string | undefined> = [];
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'skiff-transport-tls-'));
+    const pki = await ensurePki(dir, { host: '127.0.0.1', hostname: 'test-host' });
+    ca = pki.caCert;
+    server = https.createServer({ key: pki.key, cert: pki.cert }, (req, res) => {
+      seen.push(req.headers.authorization);
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end('{"major":"1"}');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    base = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  after(async () => {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('trusts the given CA and sends the bearer token', T, async () => {
+    const t = new HttpTransport({ server: base, ca, token: 'tok' });
+    try {
+      const res = await t.request({ method: 'GET', path: '/version' });
+      assert.equal(res.status, 200);
+      assert.equal(seen.at(-1), 'Bearer tok');
+    } finally {
+      t.close();
+    }
+  });
+
+  test('refuses a server whose CA it was not given, unless told to skip verification', T, async () => {
+    const strict = new HttpTransport({ server: base });
+    const skip = new HttpTransport({ server: base, insecureSkipTLSVerify: true });
+    try {
+      await assert.rejects(strict.request({ method: 'GET', path: '/version' }), (e: NodeJS.ErrnoException) => /CERT|SELF_SIGNED|UNABLE_TO/.test(e.code ?? ''));
+      assert.equal((await skip.request({ method: 'GET', path: '/version' })).status, 200);
+    } finally {
+      strict.close();
+      skip.close();
+    }
+  });
+
+  test('Client.fromKubeconfig honours certificate-authority-data and token', T, async () => {
+    const path = join(dir, 'kubeconfig');
+    writeFileSync(
+      path,
+      YAML.stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: [{ name: 's', cluster: { server: base, 'certificate-authority-data': Buffer.from(ca).toString('base64') } }],
+        users: [{ name: 's', user: { token: 'from-kubeconfig' } }],
+        contexts: [{ name: 's', context: { cluster: 's', user: 's' } }],
+        'current-context': 's',
+      }),
+    );
+    const client = await Client.fromKubeconfig(path);
+    try {
+      assert.deepEqual(await client.raw({ method: 'GET', path: '/version' }), { major: '1' });
+      assert.equal(seen.at(-1), 'Bearer from-kubeconfig');
+    } finally {
+      (client.transport as HttpTransport).close();
+    }
   });
 });
 

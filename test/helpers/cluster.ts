@@ -4,7 +4,8 @@
  * it. Every wait is bounded; `stop()` kills the process and removes the dirs.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, existsSync, readFileSync } from 'node:fs';
+import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -18,7 +19,14 @@ export function findKubectl(): string | undefined {
 }
 
 export interface TestCluster {
+  /** `http://127.0.0.1:<port>`, or `https://127.0.0.1:<port>` for a secure cluster. */
   url: string;
+  /** Secure clusters: the admin token (also in the kubeconfigs). */
+  adminToken?: string;
+  /** Secure clusters: the join token agents use. */
+  joinToken?: string;
+  /** Secure clusters: `<dataDir>/pki/ca.crt`. */
+  caFile?: string;
   port: number;
   dataDir: string;
   kubeconfig: string;
@@ -57,6 +65,16 @@ export interface StartOptions {
   isolatedNetwork?: number;
   extraArgs?: string[];
   timeoutMs?: number;
+  /** `--host` for the API server (e.g. `0.0.0.0`: listens everywhere, switching on secure mode; tests still dial 127.0.0.1). */
+  host?: string;
+  /** `--secure`: HTTPS and bearer tokens even on loopback. */
+  secure?: boolean;
+}
+
+/** Whether these options start a secure (HTTPS + token) API server. */
+function isSecure(o: StartOptions): boolean {
+  const h = (o.host ?? '127.0.0.1').replace(/^\[|\]$/g, '');
+  return !!o.secure || !(h === 'localhost' || h === '::1' || /^127\./.test(h));
 }
 
 /**
@@ -76,7 +94,7 @@ export function isolatedNetworkArgs(n: number): string[] {
 }
 
 function launch(dataDir: string, kubeconfig: string, port: number, o: StartOptions, output: string[]): Promise<{ proc: ChildProcess; port: number }> {
-  const args = ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), o.command ?? 'up', '--data-dir', dataDir, '--port', String(port), '--kubeconfig', kubeconfig, '--store', o.store ?? 'sqlite', '--runtime', o.runtime ?? 'simulated', ...(o.proxy ? [] : ['--proxy-mode', 'none']), ...(o.isolatedNetwork ? isolatedNetworkArgs(o.isolatedNetwork) : []), ...(o.extraArgs ?? [])];
+  const args = ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), o.command ?? 'up', '--data-dir', dataDir, '--port', String(port), '--kubeconfig', kubeconfig, '--store', o.store ?? 'sqlite', '--runtime', o.runtime ?? 'simulated', ...(o.host ? ['--host', o.host] : []), ...(o.secure ? ['--secure'] : []), ...(o.proxy ? [] : ['--proxy-mode', 'none']), ...(o.isolatedNetwork ? isolatedNetworkArgs(o.isolatedNetwork) : []), ...(o.extraArgs ?? [])];
   const proc = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, KUBECONFIG: kubeconfig } });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -91,7 +109,7 @@ function launch(dataDir: string, kubeconfig: string, port: number, o: StartOptio
         const line = buf.slice(0, i);
         buf = buf.slice(i + 1);
         output.push(line);
-        const m = /listening on http:\/\/[\d.]+:(\d+)/.exec(line);
+        const m = /listening on https?:\/\/[\d.]+:(\d+)/.exec(line);
         if (m) port = Number(m[1]);
         if (line.includes('ready in') && line.includes('kubectl')) {
           clearTimeout(timer);
@@ -115,12 +133,17 @@ export async function startTestCluster(o: StartOptions = {}): Promise<TestCluste
   const cacheDir = join(dataDir, 'kubecache');
   const output: string[] = [];
   let { proc, port } = await launch(dataDir, kubeconfig, 0, o, output);
+  const secure = isSecure(o);
+  const tokens = secure ? (JSON.parse(readFileSync(join(dataDir, 'tokens'), 'utf8')) as { admin: string; join: string }) : undefined;
+  const caFile = join(dataDir, 'pki', 'ca.crt');
+  if (tokens) await waitReadyHttps(port, tokens.admin, readFileSync(caFile), o.timeoutMs ?? 20000, output);
   const env: NodeJS.ProcessEnv = { ...process.env, KUBECONFIG: kubeconfig, KUBECACHEDIR: cacheDir, HOME: dataDir };
   const kubectlPath = findKubectl() ?? 'kubectl';
   const c: TestCluster = {
     get url() {
-      return `http://127.0.0.1:${port}`;
+      return `${secure ? 'https' : 'http'}://127.0.0.1:${port}`;
     },
+    ...(tokens ? { adminToken: tokens.admin, joinToken: tokens.join, caFile } : {}),
     get port() {
       return port;
     },
@@ -153,6 +176,7 @@ export async function startTestCluster(o: StartOptions = {}): Promise<TestCluste
     },
     async restart() {
       ({ proc, port } = await launch(dataDir, kubeconfig, port, o, output));
+      if (tokens) await waitReadyHttps(port, tokens.admin, readFileSync(caFile), o.timeoutMs ?? 20000, output);
     },
     async stop() {
       if (proc.exitCode === null && proc.signalCode === null) {
@@ -166,4 +190,23 @@ export async function startTestCluster(o: StartOptions = {}): Promise<TestCluste
     },
   };
   return c;
+}
+
+/** Polls `GET /readyz` over HTTPS with the admin token until it answers 200 (bounded). */
+async function waitReadyHttps(port: number, token: string, ca: Buffer, timeoutMs: number, output: string[]): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    last = await new Promise<string>((resolve) => {
+      const req = https.get({ host: '127.0.0.1', port, path: '/readyz', ca, headers: { Authorization: `Bearer ${token}` }, timeout: 2000 }, (res) => {
+        res.resume();
+        resolve(String(res.statusCode));
+      });
+      req.on('timeout', () => req.destroy(new Error('timeout')));
+      req.on('error', (e) => resolve(e.message));
+    });
+    if (last === '200') return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`secure API server on port ${port} not ready over https within ${timeoutMs} ms (last: ${last}); output:\n${output.join('\n')}`);
 }
