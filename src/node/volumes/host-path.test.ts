@@ -21,7 +21,7 @@ describe('nodePath', () => {
   ];
   for (const [hp, want] of cases) test(`${hp} → ${want}`, () => assert.deepEqual(nodePath(root, hp), { path: want }));
 
-  for (const bad of ['/var/../../etc', '../etc', '/a/..', '..']) {
+  for (const bad of ['/var/../../etc', '../etc', '/a/..', '..', '/..', './..', '/var/log/../../../../etc/shadow', '//..//etc']) {
     test(`${bad} is refused`, () => assert.deepEqual(nodePath(root, bad), { error: `invalid HostPath \`${bad}\`: must not contain '..'` }));
   }
 });
@@ -99,6 +99,36 @@ describe('resolveHostPath', () => {
     assert.equal(existsSync(join(outside, 'sub')), false);
     await assert.rejects(resolveHostPath(n, '/etc', ''), /outside the node's root/);
     await assert.rejects(resolveHostPath(n, '/etc/passwd', 'File'), /outside the node's root/);
+  });
+
+  // Every way out through links in the node's tree, for every type that creates or checks.
+  const escapes: Array<{ what: string; links: Array<[string, (outside: string, node: string) => string]>; path: string; types: string[]; created?: string }> = [
+    { what: 'absolute link to an existing dir outside', links: [['var/out', (o) => o]], path: '/var/out/x', types: ['', 'DirectoryOrCreate', 'FileOrCreate', 'Directory'], created: 'x' },
+    { what: 'relative link climbing out with ..', links: [['var/up', () => '../../..']], path: '/var/up/x', types: ['', 'DirectoryOrCreate', 'FileOrCreate'] },
+    { what: 'dangling link to a missing file outside', links: [['var/dangle', (o) => join(o, 'created.txt')]], path: '/var/dangle', types: ['FileOrCreate', '', 'DirectoryOrCreate', 'File'], created: 'created.txt' },
+    { what: 'dangling link to a missing dir outside, below it', links: [['var/dd', (o) => join(o, 'newdir')]], path: '/var/dd/sub', types: ['', 'DirectoryOrCreate', 'FileOrCreate'], created: 'newdir' },
+    { what: 'chain of links ending outside', links: [['a', () => 'b'], ['b', (o) => o]], path: '/a/f', types: ['', 'FileOrCreate'], created: 'f' },
+    { what: 'chain of dangling links ending outside', links: [['c', () => 'd'], ['d', (o) => join(o, 'viachain')]], path: '/c', types: ['FileOrCreate', 'DirectoryOrCreate'], created: 'viachain' },
+    { what: 'link to the parent of the node root', links: [['var/root', (_o, n) => join(n, '..')]], path: '/var/root/escaped', types: ['', 'DirectoryOrCreate'], created: 'escaped' },
+  ];
+  for (const e of escapes) {
+    for (const type of e.types) {
+      test(`escape refused: ${e.what} (type ${type || 'unset'})`, async () => {
+        const n = freshNode();
+        const outside = mkdtempSync(join(base, 'outside-'));
+        for (const [at, target] of e.links) symlinkSync(target(outside, n), join(n, at));
+        await assert.rejects(resolveHostPath(n, e.path, type), /outside the node's root/);
+        if (e.created) assert.equal(existsSync(join(outside, e.created)), false, `nothing created outside: ${e.created}`);
+        assert.equal(existsSync(join(base, 'escaped')), false);
+      });
+    }
+  }
+
+  test('a dangling link that stays inside the node is followed and created inside', async () => {
+    const n = freshNode();
+    symlinkSync('data', join(n, 'var/current'));
+    assert.equal(await resolveHostPath(n, '/var/current', 'DirectoryOrCreate'), join(n, 'var/data'));
+    assert.ok(statSync(join(n, 'var/data')).isDirectory());
   });
 
   test('a relative symlink that stays inside the node is followed', async () => {

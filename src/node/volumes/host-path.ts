@@ -15,9 +15,9 @@
  * directory (as containerd does for missing bind sources), and `FileOrCreate`
  * also creates missing parent directories.
  */
-import { realpathSync } from 'node:fs';
+import { lstatSync, readlinkSync, realpathSync } from 'node:fs';
 import { mkdir, open, stat } from 'node:fs/promises';
-import { dirname, join, posix, sep } from 'node:path';
+import { dirname, join, posix, resolve as resolvePath, sep } from 'node:path';
 
 /** The `type` values of a hostPath volume (`""` = unset, no check). */
 export type HostPathType = '' | 'DirectoryOrCreate' | 'Directory' | 'FileOrCreate' | 'File' | 'Socket' | 'CharDevice' | 'BlockDevice';
@@ -42,10 +42,17 @@ export function isWithin(root: string, p: string): boolean {
   return p === root || p.startsWith(root.endsWith(sep) ? root : root + sep);
 }
 
-/** The real path of `p`, or of its deepest existing ancestor joined with the missing rest. */
+/**
+ * The real path of `p`, or of its deepest existing ancestor joined with the
+ * missing rest. A dangling symlink on the way is followed to its target (as
+ * `open(O_CREAT)` and `mkdir` through it would), so a link to a missing path
+ * outside the node's tree resolves outside and is refused before anything is
+ * created through it.
+ */
 export function realpathAllowMissing(p: string): string {
   const missing: string[] = [];
   let cur = p;
+  let hops = 0;
   for (;;) {
     try {
       const real = realpathSync(cur);
@@ -53,11 +60,26 @@ export function realpathAllowMissing(p: string): string {
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code !== 'ENOENT' && code !== 'ENOTDIR') throw err;
+      const target = danglingTarget(cur);
+      if (target !== undefined) {
+        if (++hops > 40) throw new Error(`too many levels of symbolic links resolving ${p}`);
+        cur = resolvePath(dirname(cur), target);
+        continue;
+      }
       const parent = dirname(cur);
       if (parent === cur) return p;
       missing.push(cur.slice(parent.length).replace(/^\/+/, ''));
       cur = parent;
     }
+  }
+}
+
+/** The target of `p` when `p` itself is a symlink (realpath already failed, so a dangling one). */
+function danglingTarget(p: string): string | undefined {
+  try {
+    return lstatSync(p).isSymbolicLink() ? readlinkSync(p) : undefined;
+  } catch {
+    return undefined;
   }
 }
 
