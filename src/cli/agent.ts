@@ -10,6 +10,7 @@ import { resolve } from 'node:path';
 import { Client } from '../client/client.js';
 import { HttpTransport } from '../client/transport.js';
 import { startComponents, type Components } from './components.js';
+import type { ProxyMode } from '../proxy/index.js';
 import { isReason } from '../api/errors.js';
 
 export interface AgentOptions {
@@ -26,8 +27,8 @@ export interface AgentOptions {
   /** The node's directory tree: pod logs and volumes live under `<dataDir>/nodes/<name>/`. */
   dataDir: string;
   imageFallback?: 'simulate' | 'fail';
-  /** Run the service proxy for this machine. Default true. */
-  proxy?: boolean;
+  /** The service proxy for this machine: its mode (default `userspace`), or false for none. */
+  proxy?: false | ProxyMode;
   /** Pod IPs for this node's /24 come from the lower half of this range (as with `skiff up`). */
   clusterCIDR?: string;
   /** The kube-dns ClusterIP for pods' resolv.conf, or `off`. */
@@ -73,7 +74,7 @@ export async function startAgent(o: AgentOptions): Promise<Components> {
       ...(o.clusterCIDR ? { clusterCIDR: o.clusterCIDR } : {}),
       // Pods point at the cluster DNS; the server runs it (components with no controllers run none).
       ...(o.clusterDNS && o.clusterDNS !== 'off' ? { clusterDNS: o.clusterDNS } : {}),
-      ...(o.proxy === false ? {} : { proxy: { mode: 'userspace' as const } }),
+      ...(o.proxy === false ? {} : { proxy: { mode: o.proxy ?? 'userspace' } }),
     },
     log,
   );

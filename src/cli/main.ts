@@ -6,7 +6,7 @@
 import { splitCidr } from './components.js';
 import { startAgent } from './agent.js';
 import { parseCidr } from '../node/index.js';
-import { SCHEDULER_NAMES, type ProxyMode, type SchedulerName } from '../proxy/index.js';
+import { PROXY_MODES, SCHEDULER_NAMES, type ProxyMode, type SchedulerName } from '../proxy/index.js';
 import { DEFAULT_LB_POOL, parsePool } from '../controllers/loadbalancer/index.js';
 import { Command, Option } from 'commander';
 import { join } from 'node:path';
@@ -19,6 +19,13 @@ import { Client } from '../client/client.js';
 
 function line(msg: string): void {
   process.stdout.write(`skiff: ${msg}\n`);
+}
+
+/** The kernel proxy modes write NAT rules and loopback addresses: they need root, said before anything starts. */
+function requireKernelRights(proxyMode: string): void {
+  if ((proxyMode === 'iptables' || proxyMode === 'nftables') && process.getuid?.() !== 0) {
+    throw new Error(`--proxy-mode ${proxyMode} needs root: it writes the kernel's NAT rules (${proxyMode === 'iptables' ? 'iptables-restore' : 'nft'}) and puts node IPs on lo; run as root, or use --proxy-mode userspace`);
+  }
 }
 
 /** Runs the CLI with `argv` (as `process.argv`). */
@@ -51,7 +58,7 @@ export async function main(argv: string[]): Promise<void> {
     .option('--load-balancer-ip-range <cidr|first-last>', 'pool of LoadBalancer IPs', DEFAULT_LB_POOL)
     .option('--cluster-cidr <cidr>', 'pod IPs (a /24 per node)', '127.128.0.0/9')
     .option('--node-ip-range <cidr>', 'node InternalIPs', '127.0.1.0/24')
-    .addOption(new Option('--proxy-mode <mode>', 'service proxy data path (none: no proxy)').choices(['userspace', 'none']).default(spec.proxy))
+    .addOption(new Option('--proxy-mode <mode>', 'service proxy data path: userspace, or the kernel (iptables, nftables: root) — none: no proxy').choices([...PROXY_MODES, 'none']).default(spec.proxy))
     .addOption(new Option('--proxy-scheduler <name>', 'load-balancing scheduler for Services without a skiff.io/scheduler annotation').choices([...SCHEDULER_NAMES]).default('rr'))
     .option('--proxy-workers <n>', 'processes accepting TCP connections for plain round-robin Services', (v) => Number(v), 1)
     .option('--cluster-domain <domain>', 'DNS domain of the cluster', 'cluster.local')
@@ -61,6 +68,7 @@ export async function main(argv: string[]): Promise<void> {
       const t0 = Date.now();
       // Bad ranges fail here, with their reason, before anything starts.
       parsePool(o.loadBalancerIpRange);
+      requireKernelRights(o.proxyMode);
       splitCidr(o.clusterCidr);
       parseCidr(o.nodeIpRange);
       line(`data dir ${o.dataDir}`);
@@ -144,11 +152,12 @@ export async function main(argv: string[]): Promise<void> {
     .option('--insecure-skip-tls-verify', 'do not verify the API server certificate (testing only)', false)
     .option('--data-dir <dir>', "the node's directory tree (pod logs, volumes)", process.env.SKIFF_DATA_DIR ?? join(homedir(), '.skiff-agent'))
     .addOption(new Option('--image-fallback <mode>', 'containers whose image has no built-in program and no command').choices(['simulate', 'fail']).default('simulate'))
-    .addOption(new Option('--proxy-mode <mode>', 'service proxy data path (none: no proxy)').choices(['userspace', 'none']).default('userspace'))
+    .addOption(new Option('--proxy-mode <mode>', 'service proxy data path: userspace, or the kernel (iptables, nftables: root) — none: no proxy').choices([...PROXY_MODES, 'none']).default('userspace'))
     .option('--cluster-cidr <cidr>', 'pod IPs (a /24 per node)', '127.128.0.0/9')
     .option('--cluster-dns <ip|off>', "the kube-dns ClusterIP pods' resolv.conf points at", '127.96.0.10')
     .action(async (o: { server: string; name: string; token?: string; certificateAuthority?: string; insecureSkipTlsVerify: boolean; dataDir: string; imageFallback: string; proxyMode: string; clusterCidr: string; clusterDns: string }) => {
       splitCidr(o.clusterCidr);
+      requireKernelRights(o.proxyMode);
       const agent = await startAgent({
         server: o.server,
         name: o.name,
@@ -157,7 +166,7 @@ export async function main(argv: string[]): Promise<void> {
         insecureSkipTLSVerify: o.insecureSkipTlsVerify,
         dataDir: o.dataDir,
         imageFallback: o.imageFallback as 'simulate' | 'fail',
-        proxy: o.proxyMode !== 'none',
+        proxy: o.proxyMode === 'none' ? false : (o.proxyMode as ProxyMode),
         clusterCIDR: o.clusterCidr,
         clusterDNS: o.clusterDns,
         log: line,
