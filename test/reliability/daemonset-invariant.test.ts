@@ -18,6 +18,7 @@ import type { Node, Pod, Taint, Toleration } from 'kubernetes-types/core/v1.js';
 import { ApiError } from '../../src/api/errors.js';
 import { Client, HttpTransport, type ResourceClient } from '../../src/client/index.js';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
+import { prng } from '../helpers/prng.js';
 
 const LONG = process.env.SKIFF_RELIABILITY === 'long';
 const SEED = process.env.SKIFF_SEED ? Number(process.env.SKIFF_SEED) : Math.floor(Math.random() * 2 ** 31);
@@ -32,17 +33,6 @@ const CONVERGE_MS = 60_000;
 const QUIET_MS = 2_000;
 const CONCURRENCY = 8;
 
-/** A small deterministic PRNG, so a failure names a reproducible run. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // ---------------------------------------------------------------------------
 // The workload: two DaemonSets and the custom taints the test plays with.

@@ -14,6 +14,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCluster, type Cluster } from '../../src/cli/cluster.js';
+import { prng } from '../helpers/prng.js';
 
 const TOTAL = process.env.SKIFF_RELIABILITY === 'long' ? 100_000 : 10_000;
 const NS = 'hostile';
@@ -26,17 +27,6 @@ interface Bad {
   what: string;
 }
 
-/** A small deterministic PRNG, so a failure names a reproducible request. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const valid = {
   configmap: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm' }, data: { a: 'b' } },
