@@ -27,7 +27,10 @@ import { TaintEvictionController } from './taint-eviction.js';
 
 /** Options of {@link NodeLifecycleController}. */
 export interface NodeLifecycleOptions {
-  /** How long a node may stay silent before it is Unknown (`--node-monitor-grace-period`). Default 40. */
+  /**
+   * How long a node may stay silent before it is Unknown (`--node-monitor-grace-period`). Default 40.
+   * A node whose Lease announces a longer `leaseDurationSeconds` (skiff agents: 4 renew intervals, 40 s) gets that instead.
+   */
   nodeMonitorGracePeriodSeconds?: number;
   /** How often every node is checked (`--node-monitor-period`). Default 5000. */
   monitorPeriodMs?: number;
@@ -67,6 +70,8 @@ export class NodeLifecycleController implements Controller {
   private readonly probeAt = new Map<string, number>();
   /** Last Ready status this controller acted on, to notice True → not True. */
   private readonly observedReady = new Map<string, string>();
+  /** Effective grace periods (ms) already reported as stretched by a Lease duration. */
+  private readonly stretched = new Set<number>();
 
   constructor(
     private readonly ctx: ControllerContext,
@@ -134,6 +139,11 @@ export class NodeLifecycleController implements Controller {
     const now = this.ctx.now();
     const lease = this.leases.indexer.get(`${LEASE_NAMESPACE}/${name}`);
     const grace = effectiveGraceMs(this.graceSeconds, lease?.spec?.leaseDurationSeconds);
+    if (grace > this.graceSeconds * 1000 && !this.stretched.has(grace)) {
+      // Said once per Lease duration (not per node: pools of thousands share one): otherwise a short --node-monitor-grace-period looks ignored.
+      this.stretched.add(grace);
+      this.log.info({ node: name, gracePeriodSeconds: this.graceSeconds, leaseDurationSeconds: lease?.spec?.leaseDurationSeconds }, 'node Lease duration is longer than --node-monitor-grace-period; such nodes are marked Unknown only after their Lease duration');
+    }
     const silentFor = now - (this.probeAt.get(name) ?? now);
     const conditions = unknownConditions(node, silentFor, grace, now);
     if (conditions) {

@@ -44,10 +44,34 @@ test('matching tolerations and the minimum toleration time', () => {
   assert.equal(minTolerationMs([tol('a', -1), tol('b', 7)]), 0);
 });
 
-test('a taint counts from its timeAdded unless that is missing, invalid or in the future', () => {
+test('a taint counts from when it was seen added, or, found in place, from its timeAdded (to the end of its second)', () => {
   const now = Date.parse('2025-01-01T00:01:00Z');
-  assert.equal(taintAddedAt({ ...unreachable, timeAdded: '2025-01-01T00:00:00Z' }, 5, now), Date.parse('2025-01-01T00:00:00Z'));
-  assert.equal(taintAddedAt(unreachable, 5, now), 5);
-  assert.equal(taintAddedAt({ ...unreachable, timeAdded: 'garbage' }, 5, now), 5);
-  assert.equal(taintAddedAt({ ...unreachable, timeAdded: '2026-01-01T00:00:00Z' }, 5, now), 5);
+  const sec0 = Date.parse('2025-01-01T00:00:00Z');
+  const table: Array<[string, string | undefined, number, boolean, number]> = [
+    // name, timeAdded, firstSeen, sawAdded, want
+    ['seen being added: when seen, whatever timeAdded says', '2025-01-01T00:00:00Z', sec0 + 1100, true, sec0 + 1100],
+    ['seen being added, no timeAdded: when seen', undefined, 5, true, 5],
+    ['found in place (a restarted controller): end of the timeAdded second', '2025-01-01T00:00:00Z', now, false, sec0 + 999],
+    ['found in place within the timeAdded second: when seen', '2025-01-01T00:00:00Z', sec0 + 300, false, sec0 + 300],
+    ['fractional timeAdded is exact', '2025-01-01T00:00:00.250Z', now, false, sec0 + 250],
+    ['fractional timeAdded after firstSeen (clock skew): when seen', '2025-01-01T00:00:00.250Z', sec0 + 100, false, sec0 + 100],
+    ['missing timeAdded: when seen', undefined, 5, false, 5],
+    ['invalid timeAdded: when seen', 'garbage', 5, false, 5],
+    ['timeAdded in the future: when seen', '2026-01-01T00:00:00Z', 5, false, 5],
+  ];
+  for (const [name, timeAdded, firstSeen, sawAdded, want] of table) {
+    assert.equal(taintAddedAt({ ...unreachable, ...(timeAdded === undefined ? {} : { timeAdded }) }, firstSeen, sawAdded, now), want, name);
+  }
+});
+
+test('tolerationSeconds never run out early because timeAdded lost its milliseconds or was stamped before the write', () => {
+  // Stamped 00:00:00.800 (written as 00:00:00Z), stored and seen by the controller at 00:00:01.050.
+  const seen = Date.parse('2025-01-01T00:00:01.050Z');
+  const taint: Taint = { ...unreachable, timeAdded: '2025-01-01T00:00:00Z' };
+  const tols = [tol('node.kubernetes.io/unreachable', 3)];
+  for (const sawAdded of [true, false]) {
+    const since = (t: Taint): number => taintAddedAt(t, seen, sawAdded, seen);
+    const want: EvictionDecision = { action: 'wait', at: sawAdded ? seen + 3000 : Date.parse('2025-01-01T00:00:00.999Z') + 3000 };
+    assert.deepEqual(evictionDecision(tols, [taint], since, seen + 1500), want, `sawAdded ${sawAdded}`);
+  }
 });

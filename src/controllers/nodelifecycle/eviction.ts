@@ -69,8 +69,26 @@ export function evictionDecision(tolerations: readonly Toleration[] | undefined,
   return at <= nowMs ? { action: 'evict' } : { action: 'wait', at };
 }
 
-/** When a taint was added: its `timeAdded` when valid and not in the future, else `fallback`. */
-export function taintAddedAt(t: Taint, fallback: number, nowMs: number): number {
+/**
+ * The moment a taint's `tolerationSeconds` count from, chosen so that no pod is
+ * evicted early. `firstSeen` is when the controller first saw the taint; when
+ * it saw the taint being added (`sawAdded`), that is the answer, as in the
+ * upstream taint manager. A taint found already in place (after a controller
+ * restart) counts from its `timeAdded`, which keeps its deadline: written with
+ * whole seconds, it counts from the end of its second, never later than
+ * `firstSeen`; a missing, invalid or future `timeAdded` gives `firstSeen`.
+ * (`timeAdded` is stamped before the write, so it is never used for a taint seen
+ * being added: it can lie before the moment the taint became visible.)
+ *
+ * @example
+ * taintAddedAt(t, seenAt, true, now) // → seenAt
+ * taintAddedAt({ ...t, timeAdded: '2025-01-01T00:00:00Z' }, seenAt, false, now) // → min(seenAt, Date.parse('2025-01-01T00:00:00.999Z'))
+ */
+export function taintAddedAt(t: Taint, firstSeen: number, sawAdded: boolean, nowMs: number): number {
+  if (sawAdded) return firstSeen;
   const at = t.timeAdded ? Date.parse(t.timeAdded) : NaN;
-  return Number.isFinite(at) && at <= nowMs ? at : fallback;
+  if (!Number.isFinite(at) || at > nowMs) return firstSeen;
+  // Truncation to the second would otherwise start the clock up to a second early.
+  const latest = /\.\d+/.test(t.timeAdded!) ? at : at + 999;
+  return Math.min(latest, firstSeen);
 }

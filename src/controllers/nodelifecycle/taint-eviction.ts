@@ -36,8 +36,11 @@ export class TaintEvictionController implements Controller {
   private readonly queue = new WorkQueue({ name: 'taint-eviction' });
   private readonly recorder: EventRecorder;
   private readonly log: Logger;
-  /** When this controller first saw each taint without `timeAdded` (`node\0key\0value`). */
-  private readonly firstSeen = new Map<string, number>();
+  /**
+   * When this controller first saw each NoExecute taint (`node\0key\0value`), and whether it saw
+   * it being added (a Node update) rather than found it already there (initial list, new Node).
+   */
+  private readonly firstSeen = new Map<string, { at: number; sawAdded: boolean }>();
   /** Pods with an eviction pending (for the "Cancelling deletion" event). */
   private readonly scheduled = new Set<string>();
 
@@ -80,7 +83,8 @@ export class TaintEvictionController implements Controller {
     const now = this.ctx.now();
     for (const t of after) {
       const k = `${name}\0${t.key}\0${t.value ?? ''}`;
-      if (!this.firstSeen.has(k)) this.firstSeen.set(k, now);
+      const had = before.some((b) => b.key === t.key && (b.value ?? '') === (t.value ?? ''));
+      if (!this.firstSeen.has(k)) this.firstSeen.set(k, { at: now, sawAdded: !!old && !had });
     }
     for (const k of this.firstSeen.keys()) {
       if (!k.startsWith(`${name}\0`)) continue;
@@ -112,7 +116,10 @@ export class TaintEvictionController implements Controller {
     const nodeName = pod.spec.nodeName;
     const taints = noExecuteTaints(this.nodes.indexer.get(nodeName));
     const now = this.ctx.now();
-    const since = (t: Taint): number => taintAddedAt(t, this.firstSeen.get(`${nodeName}\0${t.key}\0${t.value ?? ''}`) ?? now, now);
+    const since = (t: Taint): number => {
+      const seen = this.firstSeen.get(`${nodeName}\0${t.key}\0${t.value ?? ''}`);
+      return taintAddedAt(t, seen?.at ?? now, seen?.sawAdded ?? false, now);
+    };
     const decision = evictionDecision(pod.spec.tolerations, taints, since, now);
     if (decision.action === 'keep') {
       this.cancel(key);
