@@ -16,6 +16,8 @@ import { isReason } from '../api/errors.js';
 export interface AgentOptions {
   /** The API server URL. */
   server: string;
+  /** `--node-lease-duration-seconds`: the Lease duration the node advertises (renewed every quarter). Default 40. */
+  nodeLeaseDurationSeconds?: number;
   /** The node to register (and run). */
   name: string;
   /** Bearer token for the API server (the server's join token in secure mode). */
@@ -66,6 +68,7 @@ export async function startAgent(o: AgentOptions): Promise<Components> {
     client,
     {
       controllers: 'none',
+      ...(o.nodeLeaseDurationSeconds ? { nodeLeaseDurationSeconds: o.nodeLeaseDurationSeconds } : {}),
       nodes: 1,
       nodeNames: [o.name],
       runtime: 'process',

@@ -46,6 +46,8 @@ export interface ClusterOptions extends Partial<ClusterNetworkConfig> {
   nodes?: number;
   /** `--node-monitor-grace-period` in seconds (default 40). */
   nodeMonitorGracePeriodSeconds?: number;
+  /** `--node-lease-duration-seconds` of the nodes this process runs (default 40). */
+  nodeLeaseDurationSeconds?: number;
   /** `--event-ttl`: how long Events live, default 1 h. */
   eventTTLMs?: number;
   /** Structured log level for components (pino), default `warn`. */
@@ -149,6 +151,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     controllers: opts.controllers ?? 'all',
     nodes: opts.nodes ?? 0,
     ...(opts.nodeMonitorGracePeriodSeconds ? { nodeMonitorGracePeriodSeconds: opts.nodeMonitorGracePeriodSeconds } : {}),
+    ...(opts.nodeLeaseDurationSeconds ? { nodeLeaseDurationSeconds: opts.nodeLeaseDurationSeconds } : {}),
     ...(opts.logLevel ? { logLevel: opts.logLevel } : {}),
     ...(opts.loadBalancerIPRange ? { loadBalancerIPRange: opts.loadBalancerIPRange } : {}),
     ...(opts.clusterDNS ? { clusterDNS: opts.clusterDNS } : {}),

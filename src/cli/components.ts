@@ -46,6 +46,11 @@ export interface ComponentOptions {
   nodeNames?: string[];
   /** `--node-monitor-grace-period` in seconds. */
   nodeMonitorGracePeriodSeconds?: number;
+  /**
+   * `--node-lease-duration-seconds` (kubelet flag): the Lease duration nodes advertise;
+   * they renew every quarter of it. Default 40 (renewals every 10 s).
+   */
+  nodeLeaseDurationSeconds?: number;
   /** How nodes `node-1`…`node-N` run pods: `process` (real child processes) or `simulated` (default here; `skiff up` uses process). */
   runtime?: 'process' | 'simulated';
   /** Process runtime: containers with no built-in image and no command run `simulate`d (default) or `fail`. */
@@ -197,6 +202,7 @@ export function startComponents(client: Client, opts: ComponentOptions, log: (li
   const logger = pino({ name: 'skiff', level: opts.logLevel ?? 'warn' }, pino.destination(2));
   const ctx = newControllerContext(client, logger);
   const manager = new ControllerManager(ctx, onLeadershipLost);
+  const heartbeat = opts.nodeLeaseDurationSeconds ? { heartbeatSeconds: opts.nodeLeaseDurationSeconds / 4 } : {};
   if (opts.only === 'dns') return runManager(manager.add(clusterDns(client, ctx, opts, log)), undefined, undefined, opts, log);
   const election = (name: string): LeaderElectionConfig => ({ namespace: 'kube-system', name, ...(opts.leaderIdentity ? { identity: opts.leaderIdentity } : {}) });
   // Controllers of kube-controller-manager, and the scheduler, each under their Lease (or unconditionally).
@@ -247,15 +253,15 @@ export function startComponents(client: Client, opts: ComponentOptions, log: (li
       // Two agents hand out pod CIDRs independently: each gets its own half of the cluster CIDR.
       const [lower, upper] = splitCidr(opts.clusterCIDR ?? DEFAULT_CLUSTER_CIDR);
       const nodeCIDR = opts.nodeCIDR ? { nodeCIDR: opts.nodeCIDR } : {};
-      agent = new NodeAgent(ctx, { runtime, nodes: nodeSpecs, clusterCIDR: lower, ...nodeCIDR, component: 'node-agent' });
+      agent = new NodeAgent(ctx, { runtime, nodes: nodeSpecs, clusterCIDR: lower, ...nodeCIDR, ...heartbeat, component: 'node-agent' });
       manager.add(agent);
       if (!agentOnly) {
         // Node objects made through the API (KWOK-style) are still simulated.
-        pool = new SimulatedNodePool(ctx, { nodes: [], clusterCIDR: upper, ...nodeCIDR });
+        pool = new SimulatedNodePool(ctx, { nodes: [], clusterCIDR: upper, ...nodeCIDR, ...heartbeat });
         manager.add(pool);
       }
     } else {
-      pool = new SimulatedNodePool(ctx, { nodes: nodeSpecs, ...(opts.clusterCIDR ? { clusterCIDR: opts.clusterCIDR } : {}), ...(opts.nodeCIDR ? { nodeCIDR: opts.nodeCIDR } : {}) });
+      pool = new SimulatedNodePool(ctx, { nodes: nodeSpecs, ...heartbeat, ...(opts.clusterCIDR ? { clusterCIDR: opts.clusterCIDR } : {}), ...(opts.nodeCIDR ? { nodeCIDR: opts.nodeCIDR } : {}) });
       manager.add(pool);
     }
   }

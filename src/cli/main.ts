@@ -52,7 +52,8 @@ export async function main(argv: string[]): Promise<void> {
     .option('--nodes <n>', 'nodes to start (node-1…node-N), running pods with --runtime', (v) => Number(v), spec.nodes)
     .addOption(new Option('--runtime <kind>', 'how nodes run pods: real processes, or simulated (Running with no process)').choices(['process', 'simulated']).default('process'))
     .addOption(new Option('--image-fallback <mode>', 'containers whose image has no built-in program and no command: simulate them, or fail with ErrImageNeverPull').choices(['simulate', 'fail']).default('simulate'))
-    .option('--node-monitor-grace-period <seconds>', 'how long a silent node stays Ready', (v) => Number(v), 40)
+    .option('--node-monitor-grace-period <seconds>', 'how long a silent node stays Ready (at least its Lease duration)', (v) => Number(v), 40)
+    .option('--node-lease-duration-seconds <n>', "the Lease duration nodes advertise; they renew it every quarter (kubelet's flag)", (v) => Number(v), 40)
     .option('--service-cluster-ip-range <cidr>', 'ClusterIP range', DEFAULT_NETWORK.serviceClusterIPRange)
     .option('--service-node-port-range <range>', 'NodePort range', DEFAULT_NETWORK.serviceNodePortRange)
     .option('--load-balancer-ip-range <cidr|first-last>', 'pool of LoadBalancer IPs', DEFAULT_LB_POOL)
@@ -64,7 +65,7 @@ export async function main(argv: string[]): Promise<void> {
     .option('--cluster-domain <domain>', 'DNS domain of the cluster', 'cluster.local')
     .option('--cluster-dns <ip|off>', 'ClusterIP of the kube-dns Service (off: no cluster DNS)', '127.96.0.10')
     .option('--dns-upstream <ip[:port]>', 'resolver for names outside the cluster (repeatable; default /etc/resolv.conf)', (v: string, p: string[]) => [...p, v], [] as string[])
-    .action(async (o: { dataDir: string; store: string; host: string; secure: boolean; joinToken?: string; port: number; kubeconfig?: string; kubeconfigMerge: boolean; serviceClusterIpRange: string; serviceNodePortRange: string; nodes: number; runtime: string; nodeMonitorGracePeriod: number; loadBalancerIpRange: string; clusterDomain: string; clusterDns: string; dnsUpstream: string[]; proxyMode: string; proxyScheduler: string; imageFallback: string; clusterCidr: string; nodeIpRange: string; proxyWorkers: number }) => {
+    .action(async (o: { dataDir: string; store: string; host: string; secure: boolean; joinToken?: string; port: number; kubeconfig?: string; kubeconfigMerge: boolean; serviceClusterIpRange: string; serviceNodePortRange: string; nodes: number; runtime: string; nodeMonitorGracePeriod: number; nodeLeaseDurationSeconds: number; loadBalancerIpRange: string; clusterDomain: string; clusterDns: string; dnsUpstream: string[]; proxyMode: string; proxyScheduler: string; imageFallback: string; clusterCidr: string; nodeIpRange: string; proxyWorkers: number }) => {
       const t0 = Date.now();
       // Bad ranges fail here, with their reason, before anything starts.
       parsePool(o.loadBalancerIpRange);
@@ -85,6 +86,7 @@ export async function main(argv: string[]): Promise<void> {
         runtime: o.runtime as 'process' | 'simulated',
         imageFallback: o.imageFallback as 'simulate' | 'fail',
         nodeMonitorGracePeriodSeconds: o.nodeMonitorGracePeriod,
+        nodeLeaseDurationSeconds: o.nodeLeaseDurationSeconds,
         loadBalancerIPRange: o.loadBalancerIpRange,
         clusterCIDR: o.clusterCidr,
         nodeCIDR: o.nodeIpRange,
@@ -155,11 +157,13 @@ export async function main(argv: string[]): Promise<void> {
     .addOption(new Option('--proxy-mode <mode>', 'service proxy data path: userspace, or the kernel (iptables, nftables: root) — none: no proxy').choices([...PROXY_MODES, 'none']).default('userspace'))
     .option('--cluster-cidr <cidr>', 'pod IPs (a /24 per node)', '127.128.0.0/9')
     .option('--cluster-dns <ip|off>', "the kube-dns ClusterIP pods' resolv.conf points at", '127.96.0.10')
-    .action(async (o: { server: string; name: string; token?: string; certificateAuthority?: string; insecureSkipTlsVerify: boolean; dataDir: string; imageFallback: string; proxyMode: string; clusterCidr: string; clusterDns: string }) => {
+    .option('--node-lease-duration-seconds <n>', "the Lease duration nodes advertise; they renew it every quarter (kubelet's flag)", (v) => Number(v), 40)
+    .action(async (o: { nodeLeaseDurationSeconds: number; server: string; name: string; token?: string; certificateAuthority?: string; insecureSkipTlsVerify: boolean; dataDir: string; imageFallback: string; proxyMode: string; clusterCidr: string; clusterDns: string }) => {
       splitCidr(o.clusterCidr);
       requireKernelRights(o.proxyMode);
       const agent = await startAgent({
         server: o.server,
+        nodeLeaseDurationSeconds: o.nodeLeaseDurationSeconds,
         name: o.name,
         ...(o.token ? { token: o.token } : {}),
         ...(o.certificateAuthority ? { certificateAuthority: o.certificateAuthority } : {}),

@@ -107,7 +107,7 @@ describe('R5 node failure: kill -9 of an agent', { timeout: LONG ? 900_000 : 240
   const startAgent = (name: string): ChildProcess => {
     const p = spawn(
       process.execPath,
-      ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'agent', '--server', c.url, '--name', name, '--data-dir', agentDir(name), '--proxy-mode', 'none', '--cluster-cidr', '127.236.0.0/16', '--cluster-dns', 'off'],
+      ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'agent', '--server', c.url, '--name', name, '--data-dir', agentDir(name), '--proxy-mode', 'none', '--cluster-cidr', '127.237.0.0/16', '--cluster-dns', 'off', '--node-lease-duration-seconds', '4'],
       { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     p.stdout!.on('data', (d: Buffer) => output.push(`[${name}] ${d.toString()}`));
@@ -125,7 +125,7 @@ describe('R5 node failure: kill -9 of an agent', { timeout: LONG ? 900_000 : 240
   };
 
   before(async () => {
-    c = await startTestCluster({ command: 'server', store: 'memory', extraArgs: ['--cluster-dns', 'off', '--node-monitor-grace-period', String(GRACE_SECONDS), '--cluster-cidr', '127.236.0.0/16'] });
+    c = await startTestCluster({ command: 'server', store: 'memory', extraArgs: ['--cluster-dns', 'off', '--node-monitor-grace-period', String(GRACE_SECONDS), '--cluster-cidr', '127.237.0.0/16'] });
     transport = new HttpTransport({ server: c.url, userAgent: 'r5-node-failure-test' });
     client = new Client(transport);
     // One after the other: each agent allocates its node's podCIDR and IP while avoiding those of Nodes it already sees.
