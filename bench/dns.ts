@@ -21,6 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Endpoints, Service } from 'kubernetes-types/core/v1.js';
 import { startCluster } from '../src/cli/cluster.js';
+import { makeRow, type BenchRow } from './row.js';
 
 const NAMES = 1000;
 const ZONE = 'cluster.local';
@@ -187,8 +188,8 @@ function fmt(n: number, digits = 0): string {
   return Number.isFinite(n) ? n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) : 'n/a';
 }
 
-/** Runs the DNS benchmark and prints one table: measure, skiff, dnsmasq, ratio, goal. */
-export async function benchDns(): Promise<void> {
+/** Runs the DNS benchmark, prints one table (measure, skiff, dnsmasq, ratio, goal) and returns its rows. */
+export async function benchDns(): Promise<BenchRow[]> {
   ensureTools();
   const quick = process.argv.includes('--quick');
   const seconds = quick ? 3 : 5; // per run; two runs each
@@ -285,6 +286,17 @@ export async function benchDns(): Promise<void> {
     const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
     for (const r of rows) console.log(r.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd());
     console.log(`(skiff ${dnsAddr.host}:${dnsAddr.port} in its own worker thread; dnsmasq ${DNSMASQ_HOST}:${dnsmasqPort}; ${quick ? 'quick run' : 'full run'})`);
+    const g = 'dns';
+    const peerName = 'dnsmasq';
+    return [
+      makeRow({ group: g, measure: `queries/s (dnsperf -c 10, ${NAMES} names, best of 2x${seconds} s)`, skiff: skiff!.qps, peer: peer!.qps, peerName, unit: '/s', better: 'higher', minRatio: 1 }),
+      makeRow({ group: g, measure: 'p99 latency under dnsperf load (sampled)', skiff: skiff!.p99Ms, peer: peer!.p99Ms, peerName, unit: 'ms', better: 'lower', max: 1 }),
+      makeRow({ group: g, measure: 'p50 latency under dnsperf load (sampled)', skiff: skiff!.p50Ms, peer: peer!.p50Ms, peerName, unit: 'ms', better: 'lower' }),
+      makeRow({ group: g, measure: 'p99 latency idle (2,000 sequential queries)', skiff: idleSkiff, peer: idleDnsmasq, peerName, unit: 'ms', better: 'lower', max: 1 }),
+      makeRow({ group: g, measure: 'queries lost under dnsperf load', skiff: skiff!.lostPct, peer: peer!.lostPct, peerName, unit: '%' }),
+      makeRow({ group: g, measure: `change-to-answer p50 (${SAMPLES} Services; dnsmasq: hosts line + SIGHUP)`, skiff: percentile(c2aSkiff, 50), peer: percentile(c2aDnsmasq, 50), peerName, unit: 'ms', better: 'lower' }),
+      makeRow({ group: g, measure: 'change-to-answer p99', skiff: percentile(c2aSkiff, 99), peer: percentile(c2aDnsmasq, 99), peerName, unit: 'ms', better: 'lower' }),
+    ];
   } finally {
     prober.close();
     if (dnsmasq && dnsmasq.exitCode === null) {

@@ -5,7 +5,8 @@
  * it Running and Ready — upstream's pod startup latency SLI (schedulable
  * stateless pods, no image pull, observed by watch). Prints p50, p99 and max.
  *
- * Options: `--pods N` (default 100), `--pod-rate R` pods per second (default
+ * Options: `--pods N` (default `BENCH_POD_COUNT`, else 100; 30 with
+ * `--quick`), `--pod-rate R` pods per second (default
  * 5, the rate at which upstream's density test created its latency pods; 0
  * creates them all at once — then the numbers include queueing behind the
  * whole burst), `--from dist|src`: run the compiled CLI as `bin/skiff.js`
@@ -18,6 +19,7 @@ import http from 'node:http';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { peakRssMiB, request } from './http.js';
+import { makeRow, type BenchRow } from './row.js';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { startServerProcess } from './server-process.js';
 
@@ -90,9 +92,9 @@ function watchReady(base: string, resourceVersion: string, onReady: (name: strin
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Runs the pod startup benchmark and prints one table. */
-export async function benchPods(): Promise<void> {
-  const count = option('--pods', Number(process.env.BENCH_PODS ?? 100));
+/** Runs the pod startup benchmark (30 pods with `--quick`), prints its table and returns its rows. */
+export async function benchPods(): Promise<BenchRow[]> {
+  const count = option('--pods', Number(process.env.BENCH_POD_COUNT ?? (process.argv.includes('--quick') ? 30 : 100)));
   const rate = option('--pod-rate', Number(process.env.BENCH_POD_RATE ?? 5));
   const from = stringOption('--from') ?? process.env.BENCH_FROM ?? (existsSync(join(ROOT, 'dist/cli/main.js')) ? 'dist' : 'src');
   if (from !== 'dist' && from !== 'src') throw new Error(`--from must be dist or src, not ${JSON.stringify(from)}`);
@@ -176,6 +178,14 @@ export async function benchPods(): Promise<void> {
     const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
     for (const r of rows) console.log(r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd());
     console.log(`p99 ${p99 <= 1000 ? 'meets' : 'misses'} the goal of 1 s; latency = create request sent → first watch event with phase Running and Ready=True`);
+    const g = 'pods';
+    const cond = `${count} agnhost pause pods, ${rate > 0 ? `${rate}/s` : 'all at once'}, 3 process-runtime nodes`;
+    return [
+      makeRow({ group: g, measure: `pod startup p50 (${cond})`, skiff: p50, unit: 'ms' }),
+      makeRow({ group: g, measure: 'pod startup p99', skiff: p99, unit: 'ms', max: 1000, goal: '<= 1000 ms (upstream SLO: <= 5000 ms)' }),
+      makeRow({ group: g, measure: 'pod startup max', skiff: max, unit: 'ms' }),
+      makeRow({ group: g, measure: 'server peak RSS during pod startup (without pod processes)', skiff: peakRssMiB(srv.pid), unit: 'MiB' }),
+    ];
   } finally {
     stopWatch();
     await srv.stop();

@@ -33,6 +33,7 @@ import { join } from 'node:path';
 import type { Service } from 'kubernetes-types/core/v1.js';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
 import { startCluster } from '../src/cli/cluster.js';
+import { failedRow, makeRow, type BenchRow } from './row.js';
 
 const HERE = new URL('.', import.meta.url).pathname;
 const BACKEND_IPS = ['127.77.0.1', '127.77.0.2', '127.77.0.3'];
@@ -175,9 +176,21 @@ function best(a: TargetResult | undefined, b: TargetResult): TargetResult {
   return { close: pick(a.close, b.close), keepAlive: pick(a.keepAlive, b.keepAlive), bytes: pick(a.bytes, b.bytes) };
 }
 
-async function benchDataPath(seconds: number, rounds: number, workers: number): Promise<void> {
-  if (spawnSync('haproxy', ['-v']).status !== 0 || spawnSync('wrk', ['--version']).error) {
-    throw new Error('the proxy benchmark needs haproxy and wrk: apt-get install -y haproxy wrk');
+/** Installs haproxy and wrk with apt-get when missing and running as root; the reason they are unavailable, or undefined. */
+function proxyToolsUnavailable(): string | undefined {
+  const missing = (): string[] => [spawnSync('haproxy', ['-v']).status !== 0 ? 'haproxy' : '', spawnSync('wrk', ['--version']).error ? 'wrk' : ''].filter(Boolean);
+  if (missing().length && process.getuid?.() === 0) {
+    spawnSync('apt-get', ['install', '-y', ...missing()], { stdio: 'ignore', timeout: 180_000, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  }
+  const still = missing();
+  return still.length ? `the proxy data-path benchmark needs ${still.join(' and ')}: apt-get install -y ${still.join(' ')}` : undefined;
+}
+
+async function benchDataPath(seconds: number, rounds: number, workers: number): Promise<BenchRow[]> {
+  const unavailable = proxyToolsUnavailable();
+  if (unavailable) {
+    console.log(`peer unavailable: ${unavailable}`);
+    return [failedRow('proxy', 'data path vs HAProxy', `peer unavailable: ${unavailable}`)];
   }
   const tsx = ['--import', 'tsx'];
   const dir = mkdtempSync(join(tmpdir(), 'skiff-proxybench-'));
@@ -249,13 +262,19 @@ async function benchDataPath(seconds: number, rounds: number, workers: number): 
   if (errs(skiff) + errs(skiff1) + errs(haproxy) + errs(direct) > 0) {
     console.log(`socket errors/non-2xx: skiff ${errs(skiff)}, skiff/1 ${errs(skiff1)}, HAProxy ${errs(haproxy)}, direct ${errs(direct)}`);
   }
+  const cond = `wrk -t2 -c20, best of ${rounds}x${seconds} s, ${workers} accepting processes`;
+  const units: Record<string, [string, number]> = { 'new connections/s': ['/s', 1], 'keep-alive requests/s': ['/s', 1], 'bytes/s (1 MiB responses)': ['MiB/s', 1024 ** 2] };
+  return rows.map(([name, get, goal], i) => {
+    const [unit, div] = units[name]!;
+    return makeRow({ group: 'proxy', measure: `${name}${i === 0 ? ` (${cond})` : ''}`, skiff: get(skiff) / div, peer: get(haproxy) / div, peerName: 'HAProxy', unit, better: 'higher', minRatio: goal, note: i === 0 ? `one accepting process (skiff/1): ${(get(skiff1) / get(haproxy)).toFixed(2)}x HAProxy; direct to one backend: ${fmt(get(direct))}/s` : undefined });
+  });
 }
 
 function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
-async function benchNetworkProgramming(services: number, samples: number): Promise<void> {
+async function benchNetworkProgramming(services: number, samples: number): Promise<BenchRow[]> {
   const dataDir = mkdtempSync(join(tmpdir(), 'skiff-proxybench-np-'));
   const cluster = await startCluster({ dataDir, store: 'memory', port: 0, controllers: 'core', nodes: 0, proxy: { mode: 'userspace' }, log: () => {} });
   const backend = net.createServer((s) => s.destroy());
@@ -312,6 +331,12 @@ async function benchNetworkProgramming(services: number, samples: number): Promi
     console.log(`\nnetwork programming latency: ${services} Services (created in ${createSecs.toFixed(1)} s), ${samples} samples`);
     console.log(`  EndpointSlice with a Ready endpoint created → first TCP connect to the ClusterIP succeeds`);
     console.log(`  p50 ${percentile(lat, 50).toFixed(1)} ms   p99 ${p99.toFixed(1)} ms   max ${lat[lat.length - 1]!.toFixed(1)} ms   (goal p99 <= 50 ms: ${p99 <= 50 ? 'met' : 'NOT met'})`);
+    const g = 'network programming';
+    const cond = `${services.toLocaleString('en-US')} Services, ${samples} samples`;
+    return [
+      makeRow({ group: g, measure: `EndpointSlice Ready -> first connect via ClusterIP p50 (${cond})`, skiff: percentile(lat, 50), unit: 'ms' }),
+      makeRow({ group: g, measure: `... p99 (${cond})`, skiff: p99, unit: 'ms', max: 50, judge: services >= 10_000, ...(services < 10_000 ? { goal: '<= 50 ms at 10,000 Services' } : {}) }),
+    ];
   } finally {
     await new Promise((r) => backend.close(r));
     await cluster.stop();
@@ -325,10 +350,10 @@ async function benchNetworkProgramming(services: number, samples: number): Promi
  * Services, 100 samples. `--workers N` sets skiff's accepting processes
  * (default 2, one per core here).
  */
-export async function benchProxy(): Promise<void> {
+export async function benchProxy(): Promise<BenchRow[]> {
   const quick = process.argv.includes('--quick');
   const w = process.argv.indexOf('--workers');
   const workers = w > 0 ? Number(process.argv[w + 1]) : 2;
-  await benchDataPath(quick ? 2 : 5, quick ? 1 : 2, workers);
-  await benchNetworkProgramming(quick ? 2000 : 10_000, quick ? 20 : 100);
+  const rows = await benchDataPath(quick ? 2 : 5, quick ? 1 : 2, workers);
+  return [...rows, ...(await benchNetworkProgramming(quick ? 2000 : 10_000, quick ? 20 : 100))];
 }

@@ -26,7 +26,7 @@ if (!process.env.SKIP_TYPECHECK) {
   }
 }
 
-let files = [...find(join(root, 'src'), []), ...find(join(root, 'test'), [])].sort();
+let files = [...find(join(root, 'src'), []), ...find(join(root, 'test'), []), ...find(join(root, 'bench'), [])].sort();
 if (only.length) files = files.filter((f) => only.some((o) => f.includes(o)));
 const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...files], { stdio: 'inherit', cwd: root });
 process.exit(r.status ?? 1);
