@@ -65,6 +65,12 @@ export interface StartOptions {
   isolatedNetwork?: number;
   extraArgs?: string[];
   timeoutMs?: number;
+  /**
+   * When start and restart count as done: `all` (default) once `skiff up` says it is ready
+   * (controllers and nodes started); `api` as soon as the API server listens — for tests
+   * that restart the server many times and only need its API.
+   */
+  readyOn?: 'all' | 'api';
   /** `--host` for the API server (e.g. `0.0.0.0`: listens everywhere, switching on secure mode; tests still dial 127.0.0.1). */
   host?: string;
   /** `--secure`: HTTPS and bearer tokens even on loopback. */
@@ -111,7 +117,7 @@ function launch(dataDir: string, kubeconfig: string, port: number, o: StartOptio
         output.push(line);
         const m = /listening on https?:\/\/[\d.]+:(\d+)/.exec(line);
         if (m) port = Number(m[1]);
-        if (line.includes('ready in') && line.includes('kubectl')) {
+        if ((m && o.readyOn === 'api') || (line.includes('ready in') && line.includes('kubectl'))) {
           clearTimeout(timer);
           resolve({ proc, port });
         }
