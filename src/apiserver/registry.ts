@@ -102,6 +102,9 @@ export interface WriteOpts {
 
 const NAME_CHARS = 'bcdfghjklmnpqrstvwxz2456789';
 
+/** Names tried for one create with `generateName` (upstream's retry allows 8). */
+const MAX_GENERATE_NAME_ATTEMPTS = 8;
+
 /** Five random characters as upstream's `utilrand.String(5)` uses for generateName. */
 export function randomSuffix(n = 5): string {
   let s = '';
@@ -273,7 +276,8 @@ export class Registry {
     } else {
       delete meta.namespace;
     }
-    if (!meta.name && meta.generateName) meta.name = `${meta.generateName}${randomSuffix()}`;
+    const generated = !meta.name && !!meta.generateName;
+    if (generated) meta.name = `${meta.generateName}${randomSuffix()}`;
     delete meta.resourceVersion;
     delete meta.deletionTimestamp;
     delete meta.deletionGracePeriodSeconds;
@@ -289,7 +293,12 @@ export class Registry {
     if (!meta.name) {
       throw invalid(info.kind, '', [{ type: 'FieldValueRequired', field: 'metadata.name', detail: 'name or generateName is required' }], info.group);
     }
-    const key = this.key(info, ns, meta.name);
+    let key = this.key(info, ns, meta.name);
+    // A generated name that is taken gets another try, up to 8 in all (upstream RetryGenerateName, on since 1.31).
+    for (let attempt = 1; generated && attempt < MAX_GENERATE_NAME_ATTEMPTS && (await this.store.get(key)); attempt++) {
+      meta.name = `${meta.generateName}${randomSuffix()}`;
+      key = this.key(info, ns, meta.name);
+    }
     if (await this.store.get(key)) throw alreadyExists(info.group, info.resource, meta.name);
     // Allocation (IPs, ports) runs before validation, as upstream's BeginCreate does.
     const undo = s.allocateCreate?.(obj, ctx);
