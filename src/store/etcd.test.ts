@@ -102,6 +102,20 @@ if (skip) {
       }
     });
 
+    it("lists more than gRPC's default 4 MiB answer in one range", async () => {
+      const store = await EtcdStore.open([etcd.endpoint]);
+      try {
+        const prefix = '/registry/core/configmaps/big/';
+        const value = 'x'.repeat(500_000);
+        for (let i = 0; i < 10; i++) await store.create(`${prefix}cm-${i}`, value);
+        const all = await store.list(prefix);
+        assert.equal(all.items.length, 10);
+        assert.equal(all.items.reduce((n, kv) => n + kv.value.length, 0), 5_000_000);
+      } finally {
+        await store.close();
+      }
+    });
+
     it('keeps a watch through an etcd restart: every event exactly once, in order', async () => {
       const store = await EtcdStore.open([etcd.endpoint]);
       const prefix = '/registry/core/configmaps/restart/';

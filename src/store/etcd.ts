@@ -151,6 +151,9 @@ export class EtcdStore implements Store {
       defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + requestTimeoutMs }),
       // The watch stream reconnects quickly after an etcd restart (100 ms doubling to 2 s), not up to 30 s.
       faultHandling: { watchBackoff: backoff(100) },
+      // gRPC's default 4 MiB answer limit would fail a LIST of some 2,500 pods; kube-apiserver
+      // lifts it the same way (MaxCallRecvMsgSize = MaxInt32).
+      grpcOptions: { 'grpc.max_receive_message_length': 2 ** 31 - 1 },
     };
     this.#client = new Etcd3(options);
     this.#kv = guarded(this.#client.kv, this.endpoints);
