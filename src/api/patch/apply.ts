@@ -186,13 +186,21 @@ export function updateManagedFields(old: JsonObject | undefined, updated: JsonOb
   const cmp = compare(relevantPart(withoutManagedFields(old ?? {}), options.subresource), relevantPart(withoutManagedFields(updated), options.subresource), meta, ignored);
   const id = identity(options.manager, 'Update', apiVersion, options.subresource);
   const touched = union(cmp.added, cmp.modified);
+  const untouched = isEmptySet(touched) && isEmptySet(cmp.removed);
   for (const [otherId, m] of managers) {
     if (otherId === id) continue;
-    m.set = difference(difference(m.set, touched), cmp.removed);
+    if (untouched) {
+      m.same = true;
+      continue;
+    }
+    const next = difference(difference(m.set, touched), cmp.removed);
+    m.same = sameSet(m.set, next);
+    m.set = next;
   }
   const mine = managers.get(id);
   const before = mine?.set ?? emptySet();
   const after = difference(union(difference(before, cmp.removed), touched), ignored);
+  const same = !!mine && sameSet(before, after);
   managers.set(id, {
     entry: mine?.entry ?? {
       manager: options.manager,
@@ -203,7 +211,9 @@ export function updateManagedFields(old: JsonObject | undefined, updated: JsonOb
       ...(options.subresource ? { subresource: options.subresource } : {}),
     },
     set: after,
-    changed: !mine || !sameSet(before, after),
+    changed: !same,
+    same,
+    ...(mine?.raw !== undefined ? { raw: mine.raw } : {}),
   });
   return writeManagers(managers, options.now);
 }
@@ -216,6 +226,10 @@ interface Managed {
   set: FieldNode;
   /** Set for the acting manager when its fields changed: only its time moves, as upstream. */
   changed?: boolean;
+  /** The `fieldsV1` this entry was read from, when it had exactly one entry. */
+  raw?: JsonObject;
+  /** The set is still the one `raw` encodes: write `raw` back instead of encoding the set again. */
+  same?: boolean;
 }
 
 /** Upstream's manager identity: appliers are one manager across versions, updaters are not. */
@@ -245,7 +259,8 @@ function readManagers(obj: JsonObject | undefined): Map<string, Managed> {
     const id = identity(entry.manager, operation, apiVersion, subresource);
     const set = fromFieldsV1(e['fieldsV1']);
     const prev = out.get(id);
-    out.set(id, { entry, set: prev ? union(prev.set, set) : set });
+    const raw = e['fieldsV1'];
+    out.set(id, prev ? { entry, set: union(prev.set, set) } : { entry, set, ...(isObject(raw) ? { raw } : {}) });
   }
   return out;
 }
@@ -261,7 +276,7 @@ function writeManagers(managers: Map<string, Managed>, now: string): ManagedFiel
       apiVersion: m.entry.apiVersion,
       time,
       fieldsType: 'FieldsV1',
-      fieldsV1: toFieldsV1(m.set),
+      fieldsV1: m.same && m.raw !== undefined ? m.raw : toFieldsV1(m.set),
       ...(m.entry.subresource ? { subresource: m.entry.subresource } : {}),
     });
   }
@@ -520,6 +535,8 @@ function compare(lhs: unknown, rhs: unknown, meta: PatchMeta | undefined, ignore
 }
 
 function walkCompare(l: unknown, r: unknown, fm: FieldMeta | undefined, meta: PatchMeta | undefined, path: string[], c: Comparison): void {
+  // An unchanged subtree adds, modifies and removes nothing: an update touching one field skips the rest.
+  if (l !== undefined && r !== undefined && typeof l === 'object' && l !== null && deepEqual(l, r)) return;
   const ls = l === undefined ? undefined : shapeOf(l, fm, meta);
   const rs = r === undefined ? undefined : shapeOf(r, fm, meta);
   const shape = ls ?? rs;
@@ -532,8 +549,12 @@ function walkCompare(l: unknown, r: unknown, fm: FieldMeta | undefined, meta: Pa
   if (shape === 'struct') {
     const lo = (l ?? {}) as JsonObject;
     const ro = (r ?? {}) as JsonObject;
-    for (const k of new Set([...Object.keys(lo), ...Object.keys(ro)])) {
-      walkCompare(lo[k], ro[k], childMeta(fm, k, meta), meta, [...path, `f:${k}`], c);
+    // `path` is one stack for the whole walk (insertPath copies what it keeps).
+    const keys = l === undefined ? Object.keys(ro) : r === undefined ? Object.keys(lo) : new Set([...Object.keys(lo), ...Object.keys(ro)]);
+    for (const k of keys) {
+      path.push(`f:${k}`);
+      walkCompare(lo[k], ro[k], childMeta(fm, k, meta), meta, path, c);
+      path.pop();
     }
     // A struct-typed field is always present in a Go object, so it is never "added" itself.
     const typedStruct = fm?.type !== undefined && !fm.map && !fm.list && path.length > 0 && path[path.length - 1]?.startsWith('f:');
@@ -542,19 +563,25 @@ function walkCompare(l: unknown, r: unknown, fm: FieldMeta | undefined, meta: Pa
   }
   const items = (v: unknown): Map<string, unknown> => {
     const m = new Map<string, unknown>();
-    if (Array.isArray(v)) v.forEach((x, i) => m.has(itemElement(x, fm, shape as Shape, i)) || m.set(itemElement(x, fm, shape as Shape, i), x));
+    if (Array.isArray(v)) {
+      v.forEach((x, i) => {
+        const pe = itemElement(x, fm, shape as Shape, i);
+        if (!m.has(pe)) m.set(pe, x);
+      });
+    }
     return m;
   };
   const li = items(l);
   const ri = items(r);
   for (const pe of new Set([...li.keys(), ...ri.keys()])) {
-    const p = [...path, pe];
+    path.push(pe);
     if (shape === 'set') {
-      if (!li.has(pe)) insertPath(c.added, p);
-      else if (!ri.has(pe)) insertPath(c.removed, p);
+      if (!li.has(pe)) insertPath(c.added, path);
+      else if (!ri.has(pe)) insertPath(c.removed, path);
     } else {
-      walkCompare(li.get(pe), ri.get(pe), itemMeta(fm), meta, p, c);
+      walkCompare(li.get(pe), ri.get(pe), itemMeta(fm), meta, path, c);
     }
+    path.pop();
   }
   markWhole(l, r, path, c);
 }
