@@ -185,7 +185,8 @@ export function updateManagedFields(old: JsonObject | undefined, updated: JsonOb
   // Only the part the write may change is compared: status for /status, everything else otherwise.
   const cmp = compare(relevantPart(withoutManagedFields(old ?? {}), options.subresource), relevantPart(withoutManagedFields(updated), options.subresource), meta, ignored);
   const id = identity(options.manager, 'Update', apiVersion, options.subresource);
-  const touched = union(cmp.added, cmp.modified);
+  // Sets are not changed once built, so an empty side spares a copy (a create only adds).
+  const touched = isEmptySet(cmp.modified) ? cmp.added : isEmptySet(cmp.added) ? cmp.modified : union(cmp.added, cmp.modified);
   const untouched = isEmptySet(touched) && isEmptySet(cmp.removed);
   for (const [otherId, m] of managers) {
     if (otherId === id) continue;
@@ -193,13 +194,15 @@ export function updateManagedFields(old: JsonObject | undefined, updated: JsonOb
       m.same = true;
       continue;
     }
-    const next = difference(difference(m.set, touched), cmp.removed);
+    const kept = difference(m.set, touched);
+    const next = isEmptySet(cmp.removed) ? kept : difference(kept, cmp.removed);
     m.same = sameSet(m.set, next);
     m.set = next;
   }
   const mine = managers.get(id);
   const before = mine?.set ?? emptySet();
-  const after = difference(union(difference(before, cmp.removed), touched), ignored);
+  // compare() already left the ignored fields out of `touched`.
+  const after = !mine && isEmptySet(cmp.removed) ? touched : difference(union(difference(before, cmp.removed), touched), ignored);
   const same = !!mine && sameSet(before, after);
   managers.set(id, {
     entry: mine?.entry ?? {
