@@ -150,7 +150,11 @@ export function valueElement(v: unknown): string {
 }
 
 function sortedKeys(set: FieldNode): string[] {
-  return [...set.children.keys()].sort(comparePathElements);
+  const keys = [...set.children.keys()];
+  if (keys.length < 2) return keys;
+  // Mostly plain fields: "f:x" against "f:y" orders as the strings do (UTF-16 units, like Go's bytes for ASCII names).
+  if (keys.every((k) => k.startsWith('f:'))) return keys.sort();
+  return keys.sort(comparePathElements);
 }
 
 const KIND_ORDER: Record<string, number> = { 'f:': 0, 'k:': 1, 'v:': 2, 'i:': 3 };
