@@ -9,6 +9,7 @@
 import type { Container, ContainerPort, Pod, PodSpec, PodTemplateSpec, Probe, Toleration } from 'kubernetes-types/core/v1.js';
 import { field, type FieldError } from '../errors.js';
 import { goQuote, goSyntax } from './go-syntax.js';
+import { jsonEqual } from '../patch/json.js';
 import { validateAnnotations, validateLabelName, validateLabels, validateNonnegative, validateObjectMeta, validateObjectMetaUpdate } from './meta.js';
 import { inclusiveRangeError, isDNS1123Label, isRelaxedEnvVarName, isValidLabelValue, isValidPortName, isValidPortNum, nameIsDNSSubdomain } from './names.js';
 import { SUPPORTED_PROTOCOLS, validatePortNumOrName } from './service.js';
@@ -193,6 +194,8 @@ export function validatePod(pod: Pod): FieldError[] {
  */
 export function validatePodUpdate(pod: Pod, old: Pod): FieldError[] {
   const errs = validateObjectMetaUpdate(pod.metadata, old.metadata);
+  // Status writes and label or annotation changes keep the spec: it was valid when stored.
+  if (jsonEqual(pod.spec, old.spec)) return errs;
   errs.push(...validatePodSpec(pod.spec));
   const strip = (s: PodSpec | undefined): unknown => ({
     ...s,
