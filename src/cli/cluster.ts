@@ -168,9 +168,10 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   };
   // The cluster DNS gets a thread of its own: answers never wait behind controllers' work.
   const dnsThread = opts.componentsThread !== false && !!componentOptions.clusterDNS && componentOptions.clusterDNS !== 'off' && componentOptions.controllers !== 'none';
-  const dns = dnsThread ? await startComponentsThread(server, { ...componentOptions, only: 'dns' }, log) : undefined;
+  // Both threads load their modules at the same time (most of the start-up time).
+  const dnsStarting = dnsThread ? startComponentsThread(server, { ...componentOptions, only: 'dns' }, log) : undefined;
   if (dnsThread) componentOptions.clusterDNSElsewhere = true;
-  const components = opts.componentsThread === false ? startComponents(client, componentOptions, log) : await startComponentsThread(server, componentOptions, log);
+  const [dns, components] = await Promise.all([dnsStarting, opts.componentsThread === false ? startComponents(client, componentOptions, log) : startComponentsThread(server, componentOptions, log)]);
   log(`controllers: ${[...components.names, ...(dns?.names ?? [])].join(', ')}`);
   if (componentOptions.controllers === 'all' && componentOptions.nodes > 0) {
     const ms = await components.nodesReady;
