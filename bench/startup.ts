@@ -108,7 +108,8 @@ async function startTimed(store: string, kubectl: string): Promise<Started> {
   proc.once('exit', () => (exited = true));
   const onData = (d: Buffer): void => {
     out += d.toString();
-    const m = /ready in (\d+) ms/.exec(out);
+    // The last line ("skiff: ready in N ms — try: kubectl …"), not the API server's own "(ready in N ms)".
+    const m = /skiff: ready in (\d+) ms/.exec(out);
     if (m && Number.isNaN(readyMs)) {
       readyMs = performance.now() - t0;
       selfReportedMs = Number(m[1]);
