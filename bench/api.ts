@@ -6,7 +6,7 @@
  * shared with bench/store.ts (SQLite vs etcd), which reuses a run already made
  * in the same `npm run bench`.
  */
-import { request } from './http.js';
+import { ratePerSecond, request } from './http.js';
 import { makeRow, type BenchRow } from './row.js';
 import { startServerProcess } from './server-process.js';
 
@@ -49,18 +49,10 @@ async function runOne(store: string, n: number): Promise<ApiResult> {
   const ns = '/api/v1/namespaces/default/pods';
   try {
     // Creates with 16 in flight.
-    let next = 0;
-    const t0 = Date.now();
-    await Promise.all(
-      Array.from({ length: 16 }, async () => {
-        while (next < n) {
-          const i = next++;
-          const r = await request(base, 'POST', ns, pod(`p-${i}`));
-          if (r.status !== 201) throw new Error(`create failed: ${r.status} ${r.text}`);
-        }
-      }),
-    );
-    const createsPerSec = n / ((Date.now() - t0) / 1000);
+    const createsPerSec = await ratePerSecond(n, 16, async (i) => {
+      const r = await request(base, 'POST', ns, pod(`p-${i}`));
+      if (r.status !== 201) throw new Error(`create failed: ${r.status} ${r.text}`);
+    });
     const gets: number[] = [];
     for (let i = 0; i < 2000; i++) {
       let r: Awaited<ReturnType<typeof request>> | undefined;

@@ -71,3 +71,20 @@ export function cpuSeconds(pid: number): number {
     return NaN;
   }
 }
+
+/**
+ * Calls `op(0)`…`op(n - 1)` with `inFlight` calls outstanding at a time; resolves with the
+ * calls per second. The creates/s figure of the API and store benchmarks.
+ *
+ * @example const perSec = await ratePerSecond(2000, 16, (i) => createPod(i));
+ */
+export async function ratePerSecond(n: number, inFlight: number, op: (i: number) => Promise<unknown>): Promise<number> {
+  let next = 0;
+  const t0 = Date.now();
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (next < n) await op(next++);
+    }),
+  );
+  return n / ((Date.now() - t0) / 1000);
+}

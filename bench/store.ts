@@ -14,6 +14,7 @@ import { Etcd3 } from 'etcd3';
 import { etcdUnavailable, startEtcd } from '../test/helpers/etcd.js';
 import { apiPods, apiRows, runApi, type ApiResult } from './api.js';
 import { failedRow, type BenchRow } from './row.js';
+import { ratePerSecond } from './http.js';
 
 function pct(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -42,17 +43,7 @@ async function rawEtcd(endpoint: string, n: number): Promise<ApiResult> {
   const client = new Etcd3({ hosts: [endpoint] });
   const prefix = '/bench-raw/pods/';
   try {
-    let next = 0;
-    const t0 = Date.now();
-    await Promise.all(
-      Array.from({ length: 16 }, async () => {
-        while (next < n) {
-          const i = next++;
-          await client.put(`${prefix}p-${i}`).value(podValue(i));
-        }
-      }),
-    );
-    const createsPerSec = n / ((Date.now() - t0) / 1000);
+    const createsPerSec = await ratePerSecond(n, 16, (i) => client.put(`${prefix}p-${i}`).value(podValue(i)).exec());
     const gets: number[] = [];
     for (let i = 0; i < 2000; i++) gets.push(await timed(() => client.get(`${prefix}p-${i % n}`).string()));
     const puts: number[] = [];
