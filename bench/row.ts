@@ -30,13 +30,7 @@ export interface BenchRow {
 }
 
 /** What a benchmark knows about one measurement; `makeRow` derives ratio, goal text and `met`. */
-export interface RowSpec {
-  group: string;
-  measure: string;
-  skiff: number;
-  unit: string;
-  peer?: number;
-  peerName?: string;
+export interface RowSpec extends Pick<BenchRow, 'group' | 'measure' | 'skiff' | 'unit' | 'peer' | 'peerName' | 'goal' | 'note'> {
   /** Which direction favours skiff; needed for a ratio. */
   better?: 'higher' | 'lower';
   /** Goal: skiff's value at most this (in `unit`). */
@@ -45,11 +39,8 @@ export interface RowSpec {
   min?: number;
   /** Goal: the oriented ratio at least this. */
   minRatio?: number;
-  /** Goal text to show instead of the generated one (e.g. with an anchor); `met` is still computed. */
-  goal?: string;
   /** False: show the goal but do not judge it (e.g. it is stated for a larger scale than this run used). */
   judge?: boolean;
-  note?: string;
 }
 
 const finite = (n: number | undefined): n is number => typeof n === 'number' && Number.isFinite(n);
