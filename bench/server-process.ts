@@ -34,7 +34,7 @@ export async function startServerProcess(store: string, extraArgs: string[] = []
     proc.stdout!.on('data', (d: Buffer) => {
       buf += d.toString();
       const m = /listening on (http:\/\/[\d.]+:\d+)/.exec(buf);
-      if (m && buf.includes('ready in')) {
+      if (m && buf.includes('try: kubectl')) {
         clearTimeout(t);
         resolve(m[1]!);
       }

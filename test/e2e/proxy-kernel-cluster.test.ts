@@ -90,7 +90,7 @@ describe('skiff up with a kernel proxy mode, inside a network namespace', { time
       skiff.stdout!.on('data', (d: Buffer) => (out += d.toString()));
       skiff.stderr!.on('data', (d: Buffer) => (out += d.toString()));
       const exited = new Promise<number | null>((r) => skiff.once('exit', (code) => r(code)));
-      await eventually(`skiff up with its ${mode} proxy (output so far:\n${out})`, () => (out.includes(`service proxy: ${mode} mode`) && out.includes('ready in')) || (skiff.exitCode !== null ? Promise.reject(new Error(`skiff up exited:\n${out}`)) : undefined), 60_000);
+      await eventually(`skiff up with its ${mode} proxy (output so far:\n${out})`, () => (out.includes(`service proxy: ${mode} mode`) && out.includes('try: kubectl')) || (skiff.exitCode !== null ? Promise.reject(new Error(`skiff up exited:\n${out}`)) : undefined), 60_000);
 
       const kubectl = (args: string[], input?: string) =>
         new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
