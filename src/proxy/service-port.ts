@@ -42,6 +42,8 @@ export interface ServicePortInfo {
   readonly affinityTimeoutSeconds?: number;
   readonly externalTrafficPolicy: TrafficPolicy;
   readonly internalTrafficPolicy: TrafficPolicy;
+  /** `spec.healthCheckNodePort` (LoadBalancer with `externalTrafficPolicy: Local`); absent otherwise. */
+  readonly healthCheckNodePort?: number;
   /** The `skiff.io/scheduler` annotation when it names a scheduler; else the proxy's default applies. */
   readonly scheduler?: SchedulerName;
 }
@@ -104,6 +106,7 @@ export function servicePortsFromService(svc: Service | undefined): Map<string, S
       externalTrafficPolicy: spec.externalTrafficPolicy === 'Local' ? 'Local' : 'Cluster',
       internalTrafficPolicy: spec.internalTrafficPolicy === 'Local' ? 'Local' : 'Cluster',
       ...(isSchedulerName(annotated) ? { scheduler: annotated } : {}),
+      ...(spec.type === 'LoadBalancer' && spec.externalTrafficPolicy === 'Local' && spec.healthCheckNodePort ? { healthCheckNodePort: spec.healthCheckNodePort } : {}),
     });
   }
   return out;

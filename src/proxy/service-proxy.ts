@@ -27,6 +27,7 @@ import { isSchedulerName, type SchedulerName } from './schedulers/scheduler.js';
 import { applyServiceChanges, ServiceChangeTracker } from './service-change-tracker.js';
 import { SCHEDULER_ANNOTATION, type ServicePortInfo } from './service-port.js';
 import { SyncRunner } from './sync-runner.js';
+import { HealthCheckServers, planHealthChecks } from './health-check.js';
 
 /**
  * Data path modes: `userspace` (listeners in this process, no root), or the kernel's
@@ -122,6 +123,8 @@ export class ServiceProxy {
   private readonly nodes = new Map<string, NodeInfo>();
   private readonly runner: SyncRunner;
   private readonly log: Logger;
+  /** The healthCheckNodePort listeners (every data path: kube-proxy serves them in userspace too). */
+  private readonly healthChecks: HealthCheckServers;
   private readonly clock: Clock;
   private readonly defaultScheduler: SchedulerName;
   private readonly hostAddresses: readonly string[];
@@ -143,6 +146,7 @@ export class ServiceProxy {
     const mode = opts.mode ?? 'userspace';
     if (!PROXY_MODES.includes(mode)) throw new Error(`unknown proxy mode "${String(mode)}": use one of ${PROXY_MODES.join(', ')}`);
     this.hostAddresses = opts.hostAddresses ?? ['127.0.0.1'];
+    this.healthChecks = new HealthCheckServers(this.log);
     this.metrics = new ProxyMetrics(opts.registry);
     this.endpointsTracker = new EndpointsChangeTracker(() => this.clock.now());
     const kernel = {
@@ -205,6 +209,7 @@ export class ServiceProxy {
       for (const u of unsubscribe) u();
       this.rejectReady(new Error('the service proxy stopped before its first sync'));
       await this.dataplane.close();
+      await this.healthChecks.close();
     }
   }
 
@@ -262,6 +267,7 @@ export class ServiceProxy {
       return;
     }
     this.retryMs = 0;
+    await this.healthChecks.sync(planHealthChecks(state));
     const done = this.clock.now();
     this.metrics.syncDuration.observe((done - began) / 1000);
     for (const t of this.pendingTriggers) this.metrics.networkProgramming.observe(Math.max(0, done - t) / 1000);

@@ -125,6 +125,25 @@ describe('Services carry traffic (skiff up, process pods, userspace proxy, DNS)'
     assert.match(await kc('get', 'svc', 'hostnames-lb'), new RegExp(`LoadBalancer\\s+\\S+\\s+${lbIP.replace(/\./g, '\\.')}\\s`), 'kubectl get svc shows the EXTERNAL-IP');
   });
 
+  test('externalTrafficPolicy Local: each node answers its healthCheckNodePort with its own ready endpoints (200) or 503', async () => {
+    await kc('expose', 'deployment', 'hostnames', '--name=hostnames-local', '--type=LoadBalancer', '--port=8082', '--target-port=9376', '--overrides={"spec":{"externalTrafficPolicy":"Local"}}');
+    const hcPort = Number(await eventually('a healthCheckNodePort', async () => (await kc('get', 'svc', 'hostnames-local', '-o', 'jsonpath={.spec.healthCheckNodePort}')) || undefined, 15_000));
+    assert.ok(hcPort >= 30000 && hcPort <= 32767, `healthCheckNodePort ${hcPort}`);
+    const nodes = JSON.parse(await kc('get', 'nodes', '-o', 'json')) as { items: Array<{ metadata: { name: string }; status: { addresses: Array<{ type: string; address: string }> } }> };
+    const pods = JSON.parse(await kc('get', 'pods', '-l', 'app=hostnames', '-o', 'json')) as { items: Array<{ spec: { nodeName: string } }> };
+    for (const n of nodes.items) {
+      const ip = n.status.addresses.find((a) => a.type === 'InternalIP')!.address;
+      const local = pods.items.filter((p) => p.spec.nodeName === n.metadata.name).length;
+      const answer = await eventually(`${n.metadata.name} (${ip}:${hcPort}) to report ${local} local endpoint(s)`, async () => {
+        const r = await fetch(`http://${ip}:${hcPort}/`);
+        const body = (await r.json()) as { localEndpoints: number };
+        return body.localEndpoints === local ? { status: r.status, body } : undefined;
+      }, 15_000);
+      assert.equal(answer.status, local > 0 ? 200 : 503, `${n.metadata.name}: ${JSON.stringify(answer.body)}`);
+      assert.deepEqual(answer.body, { service: { namespace: 'default', name: 'hostnames-local' }, localEndpoints: local, serviceProxyHealthy: true });
+    }
+  });
+
   test('a UDP Service reaches agnhost netexec --udp-port', async () => {
     await kc('create', 'deployment', 'udp', `--image=${AGNHOST}`, '--replicas=2', '--', '/agnhost', 'netexec', '--http-port=8080', '--udp-port=8081');
     await kc('expose', 'deployment', 'udp', '--port=5353', '--target-port=8081', '--protocol=UDP');
