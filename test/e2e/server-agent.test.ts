@@ -13,6 +13,16 @@ import { eventually } from '../helpers/eventually.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 
+/** The pod's /hostname answer on its IP, or undefined while it does not answer. */
+async function hostnameAt(ip: string): Promise<string | undefined> {
+  try {
+    const r = await fetch(`http://${ip}:8080/hostname`);
+    return r.ok ? (await r.text()).trim() : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 describe('skiff server + skiff agent', { timeout: 180_000 }, () => {
   let c: TestCluster;
   let agent: ChildProcess | undefined;
@@ -52,14 +62,7 @@ describe('skiff server + skiff agent', { timeout: 180_000 }, () => {
       return phase === 'Running' && podIP && node === 'worker-1' ? podIP : undefined;
     }, 30_000);
     assert.match(ip, /^127\.233\./);
-    const hostname = await eventually('the pod answers on its IP', async () => {
-      try {
-        const r = await fetch(`http://${ip}:8080/hostname`);
-        return r.ok ? (await r.text()).trim() : undefined;
-      } catch {
-        return undefined;
-      }
-    }, 20_000);
+    const hostname = await eventually('the pod answers on its IP', () => hostnameAt(ip), 20_000);
     assert.equal(hostname, 'web');
     // kill -9 the agent: its pod processes outlive it; a new agent must restart them once, not twice.
     const exited = new Promise((r) => agent!.once('exit', r));
@@ -70,14 +73,7 @@ describe('skiff server + skiff agent', { timeout: 180_000 }, () => {
       const out = await kc('get', 'pod', 'web', '-o', 'jsonpath={.status.containerStatuses[0].restartCount} {.status.containerStatuses[0].ready}');
       return out === '1 true' ? true : undefined;
     }, 30_000);
-    const again = await eventually('the pod answers again', async () => {
-      try {
-        const r = await fetch(`http://${ip}:8080/hostname`);
-        return r.ok ? (await r.text()).trim() : undefined;
-      } catch {
-        return undefined;
-      }
-    }, 20_000);
+    const again = await eventually('the pod answers again', () => hostnameAt(ip), 20_000);
     assert.equal(again, 'web');
   });
 });

@@ -8,28 +8,16 @@ import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { Registry } from 'prom-client';
-import type { ProxyState } from '../../dataplane.js';
-import type { EndpointInfo } from '../../endpoint.js';
 import { ProxyMetrics } from '../../metrics.js';
 import type { ServicePortInfo } from '../../service-port.js';
-import { freePort, testEndpoint, testServicePort } from '../../testing.js';
+import { freePort, testEndpoint, testServicePort, testState as state, until as untilMs } from '../../testing.js';
+
 import { UserspaceDataplane } from './userspace-dataplane.js';
 
 const WAIT_MS = 5000;
+const until = <T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>): Promise<T> => untilMs(what, probe, WAIT_MS);
 
-async function until<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>): Promise<T> {
-  const end = Date.now() + WAIT_MS;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
-function state(ports: ServicePortInfo[], eps: Record<string, EndpointInfo[]>): ProxyState {
-  return { servicePorts: new Map(ports.map((p) => [p.key, p])), endpoints: new Map(Object.entries(eps)), nodes: [], hostAddresses: [], defaultScheduler: 'rr' };
-}
 
 /** One request through `host:port`: the backend's name, `refused` or `reset`. */
 function ask(host: string, port: number): Promise<string> {
