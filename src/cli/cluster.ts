@@ -58,6 +58,8 @@ export interface ClusterOptions extends Partial<ClusterNetworkConfig> {
   clusterDomain?: string;
   /** `--dns-upstream` resolvers for names outside the cluster; default /etc/resolv.conf. */
   dnsUpstreams?: string[];
+  /** `--dns-readers`: processes reading the DNS server's UDP socket. Default 1. */
+  dnsReaders?: number;
   /** `--cluster-cidr` (pod IPs), default 127.128.0.0/9. */
   clusterCIDR?: string;
   /** `--node-ip-range` (node InternalIPs), default 127.0.1.0/24. */
@@ -163,6 +165,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     ...(opts.imageFallback ? { imageFallback: opts.imageFallback } : {}),
     ...(opts.clusterDomain ? { clusterDomain: opts.clusterDomain } : {}),
     ...(opts.dnsUpstreams?.length ? { dnsUpstreams: opts.dnsUpstreams } : {}),
+    ...(opts.dnsReaders && opts.dnsReaders > 1 ? { dnsReaders: opts.dnsReaders } : {}),
     // Stable for this data dir: a restarted cluster takes its Leases back at once.
     leaderIdentity: `skiff_${hostname()}_${createHash('sha256').update(resolve(opts.dataDir)).digest('hex').slice(0, 12)}`,
   };

@@ -79,6 +79,8 @@ export interface ComponentOptions {
   clusterDomain?: string;
   /** `--dns-upstream` (repeatable `ip[:port]`); default the nameservers of /etc/resolv.conf. */
   dnsUpstreams?: string[];
+  /** `--dns-readers`: processes reading the DNS server's UDP socket. Default 1. */
+  dnsReaders?: number;
   /**
    * The service proxy (`--proxy-mode`, `--proxy-scheduler`), or false for none (the default
    * here: two clusters on one machine would fight over the same ClusterIPs; `skiff up` turns it on).
@@ -119,6 +121,7 @@ function clusterDns(client: Client, ctx: ControllerContext, opts: ComponentOptio
     informers: ctx.informers,
     ...(opts.clusterDomain ? { zone: opts.clusterDomain } : {}),
     ...(opts.dnsUpstreams?.length ? { upstreams: opts.dnsUpstreams } : {}),
+    ...(opts.dnsReaders ? { readers: opts.dnsReaders } : {}),
     registry: new Registry(),
     metricsPort: METRICS_PORT,
     publish: { client, clusterIP },

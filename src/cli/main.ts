@@ -65,7 +65,8 @@ export async function main(argv: string[]): Promise<void> {
     .option('--cluster-domain <domain>', 'DNS domain of the cluster', 'cluster.local')
     .option('--cluster-dns <ip|off>', 'ClusterIP of the kube-dns Service (off: no cluster DNS)', '127.96.0.10')
     .option('--dns-upstream <ip[:port]>', 'resolver for names outside the cluster (repeatable; default /etc/resolv.conf)', (v: string, p: string[]) => [...p, v], [] as string[])
-    .action(async (o: { dataDir: string; store: string; host: string; secure: boolean; joinToken?: string; port: number; kubeconfig?: string; kubeconfigMerge: boolean; serviceClusterIpRange: string; serviceNodePortRange: string; nodes: number; runtime: string; nodeMonitorGracePeriod: number; nodeLeaseDurationSeconds: number; loadBalancerIpRange: string; clusterDomain: string; clusterDns: string; dnsUpstream: string[]; proxyMode: string; proxyScheduler: string; imageFallback: string; clusterCidr: string; nodeIpRange: string; proxyWorkers: number }) => {
+    .option('--dns-readers <n>', 'processes answering cluster names from the DNS UDP socket', (v) => Number(v), 1)
+    .action(async (o: { dataDir: string; store: string; host: string; secure: boolean; joinToken?: string; port: number; kubeconfig?: string; kubeconfigMerge: boolean; serviceClusterIpRange: string; serviceNodePortRange: string; nodes: number; runtime: string; nodeMonitorGracePeriod: number; nodeLeaseDurationSeconds: number; loadBalancerIpRange: string; clusterDomain: string; clusterDns: string; dnsUpstream: string[]; dnsReaders: number; proxyMode: string; proxyScheduler: string; imageFallback: string; clusterCidr: string; nodeIpRange: string; proxyWorkers: number }) => {
       const t0 = Date.now();
       // Bad ranges fail here, with their reason, before anything starts.
       parsePool(o.loadBalancerIpRange);
@@ -93,6 +94,7 @@ export async function main(argv: string[]): Promise<void> {
         clusterDomain: o.clusterDomain,
         clusterDNS: o.clusterDns,
         dnsUpstreams: o.dnsUpstream,
+        dnsReaders: o.dnsReaders,
         proxy: o.proxyMode === 'none' ? false : { mode: o.proxyMode as ProxyMode, scheduler: o.proxyScheduler as SchedulerName, workers: o.proxyWorkers },
         log: line,
       });

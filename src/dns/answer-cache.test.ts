@@ -72,7 +72,7 @@ describe('AnswerCache', () => {
     const first = query();
     const pq = parsePlainQuery(first, 'udp', 4096)!;
     assert.equal(cache.lookup(pq), undefined);
-    assert.equal(cache.store(pq, first, reply(NAME, 7, 0x8500), 'labels'), true);
+    assert.ok(cache.store(pq, first, reply(NAME, 7, 0x8500), 'labels'));
     const second = encode({ type: 'query', id: 4242, flags: 1 << 4, questions: [{ name: NAME.toUpperCase(), type: 'A' }] });
     const pq2 = parsePlainQuery(second, 'udp', 4096)!;
     const hit = cache.lookup(pq2);

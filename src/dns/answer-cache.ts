@@ -183,23 +183,32 @@ export class AnswerCache<L> {
     return out;
   }
 
-  /** Keeps `reply` (the full path's bytes for `query`) for this generation; false when its shape is not patchable. */
-  store(q: PlainQuery, query: Buffer, reply: Buffer, labels: L): boolean {
+  /**
+   * Keeps `reply` (the full path's bytes for `query`) for this generation; returns
+   * the kept entry, or undefined when its shape is not patchable.
+   */
+  store(q: PlainQuery, query: Buffer, reply: Buffer, labels: L): CachedAnswer<L> | undefined {
+    const echoes = questionEchoes(reply, query, q);
+    if (!echoes) return undefined;
+    const entry = { bytes: Buffer.from(reply), echoes, labels };
+    this.adopt(q.key, entry);
+    return entry;
+  }
+
+  /** Keeps an entry another cache made (a reader process gets its parent's) for the current generation. */
+  adopt(key: string, entry: CachedAnswer<L>): void {
     const g = this.opts.generation();
     if (g !== this.gen) {
       this.entries.clear();
       this.gen = g;
     }
-    const echoes = questionEchoes(reply, query, q);
-    if (!echoes) return false;
-    this.entries.delete(q.key);
-    this.entries.set(q.key, { bytes: Buffer.from(reply), echoes, labels });
+    this.entries.delete(key);
+    this.entries.set(key, entry);
     while (this.entries.size > this.capacity) {
       const oldest = this.entries.keys().next().value;
       if (oldest === undefined) break;
       this.entries.delete(oldest);
     }
-    return true;
   }
 
   /** Entries held now. */

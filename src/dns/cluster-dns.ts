@@ -51,6 +51,8 @@ export interface ClusterDnsOptions {
   metricsPort?: number;
   /** Ensure the kube-dns Service and Endpoints through this client once listening. */
   publish?: { client: Client; clusterIP?: string; namespace?: string };
+  /** Processes reading the UDP socket, this one included (`--dns-readers`). Default 1. */
+  readers?: number;
   /** Send the loop-detection probe at start. Default true. */
   loopProbe?: boolean;
   logger?: Logger;
@@ -112,6 +114,7 @@ export class ClusterDns {
       logger: this.logger,
       // Both counters only grow, so their sum moves whenever either does.
       generation: () => this.records.generation() + this.configChanges,
+      ...(opts.readers ? { readers: opts.readers } : {}),
       zoneOf: (name) => {
         const n = normalizeName(name);
         if (trimZone(n, zone) !== undefined) return `${zone}.`;
@@ -119,6 +122,7 @@ export class ClusterDns {
         return '.';
       },
     });
+    this.records.onChange = () => this.server.generationChanged();
     this.ready = new Promise((resolve, reject) => {
       this.resolveReady = resolve;
       this.rejectReady = reject;
@@ -150,6 +154,7 @@ export class ClusterDns {
     }
     this.zone.localIPs.push(addr.host);
     this.configChanges++;
+    this.server.generationChanged();
     const self: Upstream[] = [{ host: addr.host, port: addr.port }];
     for (const s of this.opts.selfAddresses ?? []) self.push(parseUpstream(s));
     if (this.opts.publish) self.push({ host: this.opts.publish.clusterIP ?? DEFAULT_CLUSTER_DNS_IP, port: 53 });

@@ -355,8 +355,12 @@ export class DnsRecords implements RecordSource {
     for (const ip of old.ips) this.podsByIPIndex.delete(ip, old);
   }
 
+  /** Called after every change (the DNS server tells its reader processes). */
+  onChange: (() => void) | undefined;
+
   private touch(): void {
     this.changes++;
+    this.onChange?.();
     this.modified = Math.floor(this.now() / 1000);
   }
 }

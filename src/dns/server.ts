@@ -9,7 +9,9 @@ import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, type Server as TcpServer, type Socket } from 'node:net';
 import { errorMessage, silentLogger, type Logger } from '../client/logger.js';
 import { AnswerCache, parsePlainQuery, type PlainQuery } from './answer-cache.js';
+import { hitSlot, type HitCounter } from './hit-counters.js';
 import { DnsMetrics, typeLabel } from './metrics.js';
+import { DnsReaders } from './readers.js';
 import { rcodeReply, type DnsQuery, type DnsReply, type Next } from './query.js';
 import { encodeReply, errorReply, parseRequest, replyLimit, type ParsedRequest } from './wire.js';
 
@@ -45,15 +47,14 @@ export interface DnsServerOptions {
   generation?: () => number;
   /** Most encoded replies the fast path keeps. Default 20 000. */
   answerCacheSize?: number;
+  /**
+   * Processes reading the UDP socket, this one included (`--dns-readers`): the
+   * others answer from copies of the fast path's bytes and hand everything else
+   * to this one (see readers.ts). Needs `generation`. Default 1.
+   */
+  readers?: number;
   metrics?: DnsMetrics;
   logger?: Logger;
-}
-
-/** What a fast-path hit needs for its metrics: the labels the full path computed. */
-interface HitLabels {
-  zone: string;
-  type: string;
-  rcode: string;
 }
 
 /** The address the server is bound to. */
@@ -85,7 +86,11 @@ export class DnsServer {
   private readonly logger: Logger;
   private readonly maxUdpSize: number;
   private readonly metrics: DnsMetrics | undefined;
-  private readonly answers: AnswerCache<HitLabels> | undefined;
+  /** Cached answers carry the counter of their labels (undefined without metrics). */
+  private readonly answers: AnswerCache<HitCounter | undefined> | undefined;
+  private readers: DnsReaders | undefined;
+  /** Queries reader processes answered from their caches, as reported so far. */
+  private readerAnswers = 0;
 
   constructor(private readonly opts: DnsServerOptions) {
     this.logger = opts.logger ?? silentLogger;
@@ -115,17 +120,30 @@ export class DnsServer {
     if (plain) {
       const hit = this.answers!.lookup(plain);
       if (hit) {
-        if (this.metrics) this.count(hit.labels, proto, remote, t0);
-        return AnswerCache.render(hit, buf, plain);
+        const out = AnswerCache.render(hit, buf, plain);
+        hit.labels?.add(hitSlot(proto, remote.includes(':')), Number(process.hrtime.bigint() - t0) / 1e9);
+        return out;
       }
     }
     return this.fullPath(buf, proto, remote, t0, plain);
   }
 
-  private count(l: HitLabels, proto: 'udp' | 'tcp', remote: string, t0: bigint): void {
-    const m = this.metrics!;
-    m.countHit(l.zone, l.type, l.rcode, proto, remote.includes(':') ? '2' : '1');
-    m.duration.observe({ server: m.server, zone: l.zone, type: l.type }, Number(process.hrtime.bigint() - t0) / 1e9);
+  /**
+   * The projection behind `generation` changed: reader processes drop their
+   * cached answers (this process's cache notices by itself on its next lookup).
+   */
+  generationChanged(): void {
+    this.readers?.generationChanged();
+  }
+
+  /** Reader processes that have the socket (0 without the `readers` option; they start in the background). */
+  get readersReady(): number {
+    return this.readers?.readyCount ?? 0;
+  }
+
+  /** Queries reader processes answered from their own caches (reported every half second). */
+  get answeredByReaders(): number {
+    return this.readerAnswers;
   }
 
   /** Decode, resolve through the chain, encode; keeps cacheable replies to plain queries for the fast path. */
@@ -188,7 +206,10 @@ export class DnsServer {
     }
     const out = finish(r);
     // A reply is reused only when the chain vouches it is a function of the question and the projection alone.
-    if (plain && last?.cacheable === true && last.rcode !== 'SERVFAIL') this.answers!.store(plain, buf, out, { zone, type, rcode: String(last.rcode) });
+    if (plain && last?.cacheable === true && last.rcode !== 'SERVFAIL') {
+      const entry = this.answers!.store(plain, buf, out, this.metrics?.hits.get(zone, type, String(last.rcode)));
+      if (entry && proto === 'udp') this.readers?.put(plain.key, entry);
+    }
     return out;
   }
 
@@ -266,10 +287,36 @@ export class DnsServer {
     this.udp = udp;
     this.tcp = tcp;
     this.bound = { host, port: actual };
+    const readers = Math.floor(this.opts.readers ?? 1) - 1;
+    if (readers > 0 && this.opts.generation) {
+      this.readers = new DnsReaders({
+        count: readers,
+        udp,
+        maxUdpSize: this.maxUdpSize,
+        generation: this.opts.generation,
+        onMiss: (msg, address, port) => {
+          // An answer cached here before the reader started: give it a copy, or it would ask every time.
+          const plain = parsePlainQuery(msg, 'udp', this.maxUdpSize);
+          const hit = plain && this.answers!.lookup(plain);
+          if (hit) this.readers?.put(plain.key, hit);
+          this.onUdp(udp, msg, address, port);
+        },
+        onHits: (row) => {
+          this.readerAnswers += row[4];
+          this.metrics?.addHits(row);
+        },
+        log: this.logger,
+      });
+    }
     if (this.metrics && !this.metrics.server) this.metrics.server = `dns://${host}:${actual}`;
   }
 
   private onUdp(udp: UdpSocket, msg: Buffer, address: string, port: number): void {
+    if (this.readers?.holding) {
+      // A change not yet confirmed by every reader: answering it here first could let a reader answer the old state after.
+      this.readers.hold(() => this.onUdp(udp, msg, address, port));
+      return;
+    }
     // No closure per packet: this runs for every datagram and cluster answers are synchronous.
     let out: Buffer | undefined | Promise<Buffer | undefined>;
     try {
@@ -332,6 +379,8 @@ export class DnsServer {
   private async close(): Promise<void> {
     const udp = this.udp;
     const tcp = this.tcp;
+    this.readers?.close();
+    this.readers = undefined;
     this.udp = undefined;
     this.tcp = undefined;
     for (const s of this.conns) s.destroy();

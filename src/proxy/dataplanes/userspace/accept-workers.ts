@@ -13,7 +13,8 @@
  * parent adds it to its backends, so snapshots and metrics count every
  * connection, up to that delay. Active connection counts stay per process.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { forkWorker, siblingEntry } from '../../../client/fork-worker.js';
 import type { Logger } from '../../../client/logger.js';
 import type { FrontendPlan } from '../../frontends.js';
 import type { ServicePortInfo } from '../../service-port.js';
@@ -34,8 +35,7 @@ export type CountsRow = [string, string, number, number, number, number, number]
 /** Worker → parent: `ready` once it listens for messages (a handle sent earlier would be lost), then counts. */
 export type FromWorker = { t: 'ready' } | { t: 'counts'; rows: CountsRow[] };
 
-// The worker's entry sits beside this file; under tsx (tests, benchmarks) it is still TypeScript.
-const ENTRY = new URL(`./accept-worker-process${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
+const ENTRY = siblingEntry('./accept-worker-process', import.meta.url);
 
 /** A plan without its per-node map (shareable routes never have one), safe to send as JSON. */
 function plainPlan(p: FrontendPlan): FrontendPlan {
@@ -122,11 +122,7 @@ export class AcceptWorkers {
   }
 
   private spawn(): ChildProcess {
-    // Loader flags (tsx) carry over; test-runner state must not, or the worker would act as a test file.
-    const execArgv = process.execArgv.filter((a) => !a.startsWith('--test'));
-    const env = { ...process.env };
-    delete env.NODE_TEST_CONTEXT;
-    const c = fork(ENTRY, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv, env });
+    const c = forkWorker(ENTRY);
     c.on('message', (m: FromWorker) => {
       if (m.t === 'counts') for (const row of m.rows) this.onCounts(row);
       else if (m.t === 'ready' && !this.closed) {
@@ -141,9 +137,6 @@ export class AcceptWorkers {
       // Its connections are gone; the parent still accepts on every address, so service continues.
       this.log.warn({ pid: c.pid, code, signal }, 'userspace proxy accept worker exited; the data path continues in one process');
     });
-    // The workers must never keep the parent alive.
-    c.unref();
-    (c.channel as { unref?: () => void } | undefined)?.unref?.();
     return c;
   }
 }
