@@ -18,6 +18,16 @@ const kConn = Symbol('skiff.proxy.tcp-connection');
 const kFrontend = Symbol('skiff.proxy.tcp-frontend');
 
 type Tagged = net.Socket & { [kConn]?: TcpConnection };
+
+/**
+ * Backend → client is where the bytes go (responses), so each backend socket
+ * reads into a buffer of its own of this size, reused from read to read: no
+ * allocation per read and four times fewer reads than Node's 64 KiB. A write
+ * that cannot finish at once keeps a view of it, and then the next read gets a
+ * fresh one ({@link onUpstreamRead}). Pages the kernel never filled are never
+ * touched, so a connection that moves little costs little.
+ */
+const READ_BUFFER_BYTES = 256 * 1024;
 type TaggedServer = net.Server & { [kFrontend]?: TcpFrontend };
 
 /**
@@ -110,6 +120,8 @@ class TcpConnection implements Closable {
   private finished = false;
   private reportedIn = 0;
   private reportedOut = 0;
+  /** Where the backend socket reads next; dropped when a pending write still holds it. */
+  readBuffer: Buffer | undefined;
 
   constructor(
     private readonly ctx: FrontendContext,
@@ -133,7 +145,7 @@ class TcpConnection implements Closable {
       return;
     }
     this.backend = b;
-    const s = net.connect({ host: b.ip, port: b.port, allowHalfOpen: true, noDelay: true }) as Tagged;
+    const s = net.connect({ host: b.ip, port: b.port, allowHalfOpen: true, noDelay: true, onread: { buffer: () => (this.readBuffer ??= Buffer.allocUnsafe(READ_BUFFER_BYTES)), callback: onUpstreamRead } }) as Tagged;
     s[kConn] = this;
     this.upstream = s;
     s.setTimeout(this.ctx.dialTimeoutsMs[this.attempt] ?? 2000);
@@ -159,7 +171,6 @@ class TcpConnection implements Closable {
     c.on('data', onClientData);
     c.on('end', onClientEnd);
     c.on('drain', onClientDrain);
-    s.on('data', onUpstreamData);
     s.on('end', onUpstreamEnd);
     s.on('drain', onUpstreamDrain);
   }
@@ -269,9 +280,15 @@ function onClientData(this: Tagged, chunk: Buffer): void {
   if (up && !up.write(chunk)) this.pause();
 }
 
-function onUpstreamData(this: Tagged, chunk: Buffer): void {
-  const c = this[kConn]?.clientSocket;
-  if (c && !c.write(chunk)) this.pause();
+/** Backend bytes (the `onread` callback of backend sockets): returning false pauses the backend until the client drains. */
+function onUpstreamRead(this: Tagged, nread: number, buf: Buffer): boolean {
+  const conn = this[kConn];
+  const c = conn?.clientSocket;
+  if (!c || c.destroyed) return true;
+  const ok = c.write(buf.subarray(0, nread));
+  // Still queued: the write holds a view of this buffer, so the next read needs another.
+  if (c.writableLength > 0 && conn!.readBuffer === buf) conn!.readBuffer = undefined;
+  return ok;
 }
 
 function onClientDrain(this: Tagged): void {

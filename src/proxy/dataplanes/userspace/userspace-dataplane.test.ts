@@ -95,6 +95,62 @@ describe('UserspaceDataplane', () => {
     assert.deepEqual(dp.snapshot().servicePorts.map((s) => s.name), ['other']);
   });
 
+  test('large responses to fast and slow clients at once arrive whole and in order (shared read buffer, backpressure)', async () => {
+    const MiB = 1024 * 1024;
+    const size = 24 * MiB;
+    // Each connection gets its own byte pattern, so bytes from another connection or a reused buffer show.
+    const pattern = (conn: number, i: number): number => (i * 31 + conn * 7) % 251;
+    const big = net.createServer((s) => {
+      s.once('data', (d: Buffer) => {
+        const conn = d[0]!;
+        let sent = 0;
+        const pump = (): void => {
+          while (sent < size) {
+            const n = Math.min(200_000, size - sent);
+            const chunk = Buffer.allocUnsafe(n);
+            for (let k = 0; k < n; k++) chunk[k] = pattern(conn, sent + k);
+            sent += n;
+            if (!s.write(chunk)) return void s.once('drain', pump);
+          }
+          s.end();
+        };
+        pump();
+      });
+    });
+    await new Promise<void>((r) => big.listen(0, '127.128.200.21', () => r()));
+    cleanups.push(() => new Promise((r) => big.close(r)));
+    const vport = await freePort();
+    const dp = new UserspaceDataplane({ metrics: new ProxyMetrics(new Registry()) });
+    cleanups.push(() => dp.close());
+    const svc = sp('big', '127.96.200.21', vport);
+    await dp.sync(state([svc], { [svc.key]: [ep('127.128.200.21', (big.address() as net.AddressInfo).port)] }));
+    const fetch = async (conn: number, slow: boolean): Promise<string | undefined> => {
+      const s = await dial('127.96.200.21', vport);
+      return new Promise((resolve, reject) => {
+        let at = 0;
+        let bad: string | undefined;
+        const timer = setTimeout(() => reject(new Error(`connection ${conn}: ${at} of ${size} bytes after 60 s`)), 60_000);
+        s.on('data', (d: Buffer) => {
+          for (let k = 0; k < d.length && !bad; k++) if (d[k] !== pattern(conn, at + k)) bad = `connection ${conn}: byte ${at + k} is ${d[k]}, not ${pattern(conn, at + k)}`;
+          at += d.length;
+          if (slow) {
+            // A slow reader: the proxy must stop reading the backend, not buffer the whole response.
+            s.pause();
+            setTimeout(() => s.resume(), 2);
+          }
+        });
+        s.on('end', () => {
+          clearTimeout(timer);
+          resolve(bad ?? (at === size ? undefined : `connection ${conn}: ${at} of ${size} bytes`));
+        });
+        s.on('error', reject);
+        s.write(Buffer.from([conn]));
+      });
+    };
+    const problems = await Promise.all([fetch(1, false), fetch(2, true), fetch(3, false), fetch(4, true)]);
+    assert.deepEqual(problems.filter(Boolean), []);
+  });
+
   test('UDP associations end when idle and when their backend leaves', async () => {
     const backends = await Promise.all(
       ['127.128.200.11', '127.128.200.12'].map(
