@@ -71,6 +71,11 @@ export class ServicePortBalancer {
     this.affinity?.sweep(now, (key) => this.backends.get(key)?.listed === true);
   }
 
+  /** True when {@link update} has work even for an unchanged service port: an affinity table to sweep, or unlisted backends to drop once idle. */
+  get needsSweep(): boolean {
+    return this.affinity !== undefined || this.lingering;
+  }
+
   /** Unlists every backend (the service port is gone). Returns whether nothing is left to track. */
   retire(): boolean {
     this.endpoints = undefined;

@@ -16,6 +16,13 @@ import type { EndpointInfo } from '../../endpoint.js';
 import { planFrontends, type FrontendPlan, type FrontendsPlan } from '../../frontends.js';
 import type { ServicePortInfo } from '../../service-port.js';
 
+/**
+ * What the last {@link IncrementalPlanner.plan} changed: everything (a full
+ * plan), or the frontends of the service ports that changed (listening or not)
+ * and the keys of frontends those ports had before and no longer have.
+ */
+export type PlanDelta = { all: true } | { all: false; servicePorts: ReadonlySet<string>; frontends: readonly FrontendPlan[]; gone: readonly string[] };
+
 interface Entry {
   sp: ServicePortInfo;
   eps: readonly EndpointInfo[] | undefined;
@@ -35,6 +42,8 @@ export class IncrementalPlanner {
   private readonly owners = new Map<string, string>();
   private context: string | undefined;
   private hadConflicts = true;
+  /** What the last plan changed (the data path applies only that when it can). */
+  delta: PlanDelta = { all: true };
 
   /** The frontends of `state`, like `planFrontends(state)`. */
   plan(state: ProxyState): FrontendsPlan {
@@ -56,9 +65,15 @@ export class IncrementalPlanner {
       // Claimed by another service port that stays: who wins depends on key order.
       if (owner !== undefined && owner !== f.servicePort && state.servicePorts.has(owner) && !changed.has(owner)) return this.full(state, context);
     }
+    const touched = new Set<string>(changed.keys());
+    const before: string[] = [];
     for (const key of [...this.entries.keys()]) {
       if (state.servicePorts.has(key) && !changed.has(key)) continue;
-      for (const f of this.entries.get(key)!.frontends) if (this.owners.get(f.key) === key) this.owners.delete(f.key);
+      touched.add(key);
+      for (const f of this.entries.get(key)!.frontends) {
+        before.push(f.key);
+        if (this.owners.get(f.key) === key) this.owners.delete(f.key);
+      }
       this.entries.delete(key);
     }
     const byKey = new Map<string, FrontendPlan[]>();
@@ -72,6 +87,8 @@ export class IncrementalPlanner {
       this.entries.set(key, { sp, eps: state.endpoints.get(key), frontends });
       for (const f of frontends) this.owners.set(f.key, key);
     }
+    const now = new Set(part.frontends.map((f) => f.key));
+    this.delta = { all: false, servicePorts: touched, frontends: part.frontends, gone: before.filter((k) => !now.has(k)) };
     const frontends: FrontendPlan[] = [];
     for (const e of this.entries.values()) for (const f of e.frontends) frontends.push(f);
     return { frontends, conflicts: [] };
@@ -79,6 +96,7 @@ export class IncrementalPlanner {
 
   private full(state: ProxyState, context: string): FrontendsPlan {
     const plan = planFrontends(state);
+    this.delta = { all: true };
     this.context = context;
     this.hadConflicts = plan.conflicts.length > 0;
     this.entries.clear();

@@ -37,7 +37,7 @@ export class Route {
   constructor(
     readonly plan: FrontendPlan,
     readonly balancer: ServicePortBalancer,
-    private readonly resolver: NodeResolver,
+    readonly resolver: NodeResolver,
   ) {
     this.destination = plan.ip;
     this.backends = balancer.backendsFor(plan.endpoints);

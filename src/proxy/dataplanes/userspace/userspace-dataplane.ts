@@ -19,6 +19,7 @@
 import { errorMessage, silentLogger, type Logger } from '../../../client/logger.js';
 import type { Dataplane, DataplaneSnapshot, ProxyState, ServicePortSnapshot } from '../../dataplane.js';
 import type { EndpointInfo } from '../../endpoint.js';
+import type { FrontendPlan } from '../../frontends.js';
 import { ProxyMetrics } from '../../metrics.js';
 import { NodeResolver } from '../../node-info.js';
 import type { SchedulerOptions } from '../../schedulers/index.js';
@@ -81,6 +82,12 @@ export class UserspaceDataplane implements Dataplane {
   private readonly warned = new Set<string>();
   private readonly workers: AcceptWorkers | undefined;
   private readonly planner = new IncrementalPlanner();
+  /** Balancers {@link sync} must visit even when their service port did not change (see `ServicePortBalancer.needsSweep`, retiring ones). */
+  private readonly sweeping = new Set<string>();
+  /** A listener failed to open: the next sync reconciles every frontend. */
+  private retryListeners = false;
+  /** The node resolver of the last sync and the nodes it was built from (routes keep theirs while nodes stay the same). */
+  private resolver: { nodes: string; resolver: NodeResolver } | undefined;
   private closed = false;
 
   constructor(opts: UserspaceDataplaneOptions = {}) {
@@ -102,43 +109,60 @@ export class UserspaceDataplane implements Dataplane {
     });
   }
 
+  /**
+   * Makes listeners and routes match `state`. Between two syncs usually one
+   * service port changed, and then only its balancer and frontends are touched
+   * (plus balancers with affinity to sweep or backends to retire): a sync over
+   * 10,000 Services costs what the change costs. A full pass runs when the
+   * planner planned everything or the nodes changed.
+   */
   async sync(state: ProxyState): Promise<void> {
     if (this.closed) throw new Error('the userspace data path is closed; create a new one');
     const now = this.ctx.now();
     const plan = this.planner.plan(state);
+    const delta = this.planner.delta;
     for (const c of plan.conflicts) this.warnOnce(`conflict:${c.key}:${c.servicePort}`, { address: c.key, servicePort: c.servicePort, heldBy: c.heldBy }, 'Service address already used by another Service port; ignoring it here');
-    for (const [key, info] of state.servicePorts) {
-      if (!PROTOCOLS.includes(info.protocol)) {
-        this.warnOnce(`protocol:${key}`, { servicePort: key, protocol: info.protocol }, 'the userspace data path serves only TCP and UDP; skipping this Service port');
-        continue;
-      }
-      let b = this.balancers.get(key);
-      if (!b) this.balancers.set(key, (b = new ServicePortBalancer(this.metrics, this.schedulerOptions)));
-      b.update(info, state.endpoints.get(key) ?? NO_ENDPOINTS, state.defaultScheduler, now);
-    }
-    for (const [key, b] of this.balancers) {
-      if (state.servicePorts.has(key) && PROTOCOLS.includes(state.servicePorts.get(key)!.protocol)) continue;
-      if (b.retire()) this.balancers.delete(key);
-    }
+    const nodes = JSON.stringify(state.nodes);
+    const nodesChanged = this.resolver?.nodes !== nodes;
+    if (nodesChanged) this.resolver = { nodes, resolver: new NodeResolver(state.nodes) };
+    const resolver = this.resolver!.resolver;
 
-    const resolver = new NodeResolver(state.nodes);
+    // Balancers: the changed service ports, and those with work of their own.
+    const keys = delta.all ? new Set([...state.servicePorts.keys(), ...this.balancers.keys()]) : new Set([...delta.servicePorts, ...this.sweeping]);
+    for (const key of keys) this.updateBalancer(key, state, now);
+
+    // Routes and listeners: every frontend on a full pass, else the changed ones.
     const desired = new Map<string, Route>();
-    for (const f of plan.frontends) {
+    const routeFor = (f: FrontendPlan): Route | undefined => {
       const b = this.balancers.get(f.servicePort);
-      if (!f.listen || !b) continue;
-      desired.set(f.key, new Route(f, b, resolver));
-    }
-    for (const [key, fe] of this.frontends) {
-      if (desired.has(key)) continue;
-      this.workers?.forget(key);
-      fe.close();
-      this.frontends.delete(key);
+      if (!f.listen || !b) return undefined;
+      // The planner hands back the same plan object for an unchanged service port: its route stands.
+      const current = this.frontends.get(f.key)?.route;
+      return current && current.plan === f && current.balancer === b && current.resolver === resolver ? current : new Route(f, b, resolver);
+    };
+    // A listener that failed to open is retried on every sync until it opens: those go the full way.
+    const full = delta.all || nodesChanged || this.retryListeners;
+    this.retryListeners = false;
+    if (full) {
+      for (const f of plan.frontends) {
+        const r = routeFor(f);
+        if (r) desired.set(f.key, r);
+      }
+      for (const key of [...this.frontends.keys()]) if (!desired.has(key)) this.closeFrontend(key);
+    } else {
+      for (const key of delta.gone) this.closeFrontend(key);
+      for (const f of delta.frontends) {
+        const r = routeFor(f);
+        if (r) desired.set(f.key, r);
+        else this.closeFrontend(f.key);
+      }
     }
     const opening: Array<Promise<void>> = [];
     const failures: string[] = [];
     for (const [key, route] of desired) {
       const existing = this.frontends.get(key);
       if (existing) {
+        if (existing.route === route) continue;
         existing.route = route;
         if (this.workers && existing instanceof TcpFrontend) this.workers.reconcile(key, existing);
         continue;
@@ -153,6 +177,7 @@ export class UserspaceDataplane implements Dataplane {
             if (this.workers && fe instanceof TcpFrontend && this.frontends.get(key) === fe) this.workers.reconcile(key, fe);
           },
           (err: unknown) => {
+            this.retryListeners = true;
             fe.close();
             if (this.frontends.get(key) === fe) this.frontends.delete(key);
             const code = (err as NodeJS.ErrnoException).code;
@@ -213,6 +238,34 @@ export class UserspaceDataplane implements Dataplane {
       });
     }
     return { mode: this.mode, servicePorts };
+  }
+
+  /** Updates or retires the balancer of one service port, and notes whether it needs attention at every sync. */
+  private updateBalancer(key: string, state: ProxyState, now: number): void {
+    const info = state.servicePorts.get(key);
+    let b = this.balancers.get(key);
+    if (info && PROTOCOLS.includes(info.protocol)) {
+      if (!b) this.balancers.set(key, (b = new ServicePortBalancer(this.metrics, this.schedulerOptions)));
+      b.update(info, state.endpoints.get(key) ?? NO_ENDPOINTS, state.defaultScheduler, now);
+      if (b.needsSweep) this.sweeping.add(key);
+      else this.sweeping.delete(key);
+      return;
+    }
+    if (info) this.warnOnce(`protocol:${key}`, { servicePort: key, protocol: info.protocol }, 'the userspace data path serves only TCP and UDP; skipping this Service port');
+    if (!b) return;
+    // Gone (or not servable): kept, and looked at every sync, until its last connection ends.
+    if (b.retire()) {
+      this.balancers.delete(key);
+      this.sweeping.delete(key);
+    } else this.sweeping.add(key);
+  }
+
+  private closeFrontend(key: string): void {
+    const fe = this.frontends.get(key);
+    if (!fe) return;
+    this.workers?.forget(key);
+    fe.close();
+    this.frontends.delete(key);
   }
 
   /** Accept workers started and ready (0 without the `workers` option); they start in the background. */
