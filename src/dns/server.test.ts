@@ -14,6 +14,7 @@ import { ask, exchange, fakeSource, rr } from './testing.js';
 import { RCODE_VALUES } from './query.js';
 import { parseRequest } from './wire.js';
 import { DEFAULT_ZONE_CONFIG } from './zone.js';
+import { prng } from '../../test/helpers/prng.js';
 
 const HOST = '127.0.0.1';
 const Z = 'cluster.local';
@@ -203,19 +204,6 @@ describe('DnsServer binding', () => {
     }
   });
 });
-
-/** A deterministic PRNG so a failing fuzz case can be replayed (seed printed on failure). */
-function prng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 2 ** 32;
-  };
-}
 
 const OPT = (size: number, doBit: boolean) => ({ type: 'OPT', name: '.', udpPayloadSize: size, extendedRcode: 0, ednsVersion: 0, flags: doBit ? 0x8000 : 0, flag_do: doBit, options: [] }) as const;
 const NAMES = [`web.default.svc.${Z}`, `big.default.svc.${Z}`, `nope.default.svc.${Z}`, `_http._tcp.web.default.svc.${Z}`, `_http._tcp.big.default.svc.${Z}`, `127-128-1-5.big.default.svc.${Z}`, Z, `ns.dns.${Z}`, `dns-version.${Z}`, `default.svc.${Z}`, `12.0.96.127.in-addr.arpa`, `late.default.svc.${Z}`];

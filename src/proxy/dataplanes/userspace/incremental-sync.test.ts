@@ -15,20 +15,9 @@ import { ProxyMetrics } from '../../metrics.js';
 import type { NodeInfo } from '../../node-info.js';
 import type { ServicePortInfo } from '../../service-port.js';
 import { freePort, testEndpoint, testServicePort } from '../../testing.js';
+import { prng } from '../../../../test/helpers/prng.js';
 import type { Route } from './route.js';
 import { UserspaceDataplane } from './userspace-dataplane.js';
-
-/** mulberry32: a failing run prints its seed and the same seed replays it. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('UserspaceDataplane incremental sync', () => {
   const dp = new UserspaceDataplane({ metrics: new ProxyMetrics(new Registry()) });
