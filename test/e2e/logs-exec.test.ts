@@ -394,7 +394,9 @@ describe('kubectl logs, exec and port-forward', { skip: kubectlPath ? false : 'k
     const script = [
       "console.log('real stdout line');",
       "console.error('real stderr line');",
-      "require('http').createServer((q, s) => s.end('real pod ' + process.env.POD_IP + ' ' + q.url)).listen(8080, process.env.POD_IP, () => console.log('listening'));",
+      // stdout and stderr are two pipes read independently (as with any container runtime): the last line comes
+      // a moment later, so it is the last line read whatever the order the two earlier ones are read in.
+      "setTimeout(() => require('http').createServer((q, s) => s.end('real pod ' + process.env.POD_IP + ' ' + q.url)).listen(8080, process.env.POD_IP, () => console.log('listening')), 300);",
     ].join(' ');
 
     before(async () => {
