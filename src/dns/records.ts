@@ -185,6 +185,8 @@ export class DnsRecords implements RecordSource {
   private readonly informers: Array<SharedInformer> = [];
   private modified: number;
   private changes = 0;
+  /** Called after every change (the DNS server tells its reader processes). */
+  onChange: (() => void) | undefined;
 
   constructor(private readonly now: () => number = Date.now) {
     this.modified = Math.floor(now() / 1000);
@@ -354,9 +356,6 @@ export class DnsRecords implements RecordSource {
     this.pods.delete(key);
     for (const ip of old.ips) this.podsByIPIndex.delete(ip, old);
   }
-
-  /** Called after every change (the DNS server tells its reader processes). */
-  onChange: (() => void) | undefined;
 
   private touch(): void {
     this.changes++;

@@ -86,8 +86,8 @@ export class UserspaceDataplane implements Dataplane {
   private readonly sweeping = new Set<string>();
   /** A listener failed to open: the next sync reconciles every frontend. */
   private retryListeners = false;
-  /** The node resolver of the last sync and the nodes it was built from (routes keep theirs while nodes stay the same). */
-  private resolver: { nodes: string; resolver: NodeResolver } | undefined;
+  /** The node resolver routes use; rebuilt on every full plan (the planner plans everything when nodes change). */
+  private resolver: NodeResolver | undefined;
   private closed = false;
 
   constructor(opts: UserspaceDataplaneOptions = {}) {
@@ -114,7 +114,8 @@ export class UserspaceDataplane implements Dataplane {
    * service port changed, and then only its balancer and frontends are touched
    * (plus balancers with affinity to sweep or backends to retire): a sync over
    * 10,000 Services costs what the change costs. A full pass runs when the
-   * planner planned everything or the nodes changed.
+   * planner planned everything (it does when nodes change) or a listener failed
+   * to open.
    */
   async sync(state: ProxyState): Promise<void> {
     if (this.closed) throw new Error('the userspace data path is closed; create a new one');
@@ -122,10 +123,8 @@ export class UserspaceDataplane implements Dataplane {
     const plan = this.planner.plan(state);
     const delta = this.planner.delta;
     for (const c of plan.conflicts) this.warnOnce(`conflict:${c.key}:${c.servicePort}`, { address: c.key, servicePort: c.servicePort, heldBy: c.heldBy }, 'Service address already used by another Service port; ignoring it here');
-    const nodes = JSON.stringify(state.nodes);
-    const nodesChanged = this.resolver?.nodes !== nodes;
-    if (nodesChanged) this.resolver = { nodes, resolver: new NodeResolver(state.nodes) };
-    const resolver = this.resolver!.resolver;
+    if (delta.all || !this.resolver) this.resolver = new NodeResolver(state.nodes);
+    const resolver = this.resolver;
 
     // Balancers: the changed service ports, and those with work of their own.
     const keys = delta.all ? new Set([...state.servicePorts.keys(), ...this.balancers.keys()]) : new Set([...delta.servicePorts, ...this.sweeping]);
@@ -141,7 +140,7 @@ export class UserspaceDataplane implements Dataplane {
       return current && current.plan === f && current.balancer === b && current.resolver === resolver ? current : new Route(f, b, resolver);
     };
     // A listener that failed to open is retried on every sync until it opens: those go the full way.
-    const full = delta.all || nodesChanged || this.retryListeners;
+    const full = delta.all || this.retryListeners;
     this.retryListeners = false;
     if (full) {
       for (const f of plan.frontends) {
