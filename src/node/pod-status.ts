@@ -8,6 +8,7 @@
  */
 import type { ContainerStatus, Pod, PodCondition, PodStatus } from 'kubernetes-types/core/v1.js';
 import type { RuntimePodStatus } from './runtime.js';
+import { jsonEqual } from '../api/patch/json.js';
 
 /** Conditions the node agent owns, in the order the kubelet writes them. */
 export const AGENT_CONDITIONS = ['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady', 'PodScheduled'] as const;
@@ -114,22 +115,7 @@ export function podStatusFor(pod: Pod, rt: RuntimePodStatus, addr: PodAddresses,
   return status;
 }
 
-/** JSON with object keys sorted, so two equal statuses compare equal as strings. */
-export function canonicalJSON(v: unknown): string {
-  return JSON.stringify(v, (_k, val: unknown) => {
-    if (val && typeof val === 'object' && !Array.isArray(val)) {
-      const out: Record<string, unknown> = {};
-      for (const k of Object.keys(val).sort()) {
-        const x = (val as Record<string, unknown>)[k];
-        if (x !== undefined) out[k] = x;
-      }
-      return out;
-    }
-    return val;
-  });
-}
-
-/** Whether writing `next` would change the pod's status. */
+/** Whether writing `next` would change the pod's status (compared as JSON, key order aside). */
 export function statusDiffers(current: PodStatus | undefined, next: PodStatus): boolean {
-  return canonicalJSON(current ?? {}) !== canonicalJSON(next);
+  return !jsonEqual(current ?? {}, next);
 }

@@ -23,6 +23,8 @@ interface SimPod {
   acceptedAt: number;
   startedAt?: number;
   timer?: unknown;
+  /** Container IDs by container name, made once: the status is asked for on every sync. */
+  containerIDs?: Map<string, string>;
 }
 
 function sha256(s: string): string {
@@ -31,12 +33,31 @@ function sha256(s: string): string {
 
 /** `registry/name@sha256:<digest of the reference>`: a stable, plausible imageID. */
 export function simulatedImageID(image: string): string {
+  let id = imageIDs.get(image);
+  if (id === undefined) {
+    if (imageIDs.size >= 4096) imageIDs.clear();
+    imageIDs.set(image, (id = imageIDOf(image)));
+  }
+  return id;
+}
+
+/** Image references seen recently and their IDs (a cluster runs few distinct images). */
+const imageIDs = new Map<string, string>();
+
+function imageIDOf(image: string): string {
   const at = image.indexOf('@');
   if (at >= 0) return image;
   const slash = image.lastIndexOf('/');
   const colon = image.lastIndexOf(':');
   const repo = colon > slash ? image.slice(0, colon) : image;
   return `${repo}@sha256:${sha256(image)}`;
+}
+
+function containerID(sim: SimPod, uid: string, name: string): string {
+  sim.containerIDs ??= new Map();
+  let id = sim.containerIDs.get(name);
+  if (id === undefined) sim.containerIDs.set(name, (id = `skiff-simulated://${sha256(`${uid}/${name}`)}`));
+  return id;
 }
 
 /**
@@ -106,7 +127,7 @@ export class SimulatedRuntime implements Runtime {
     const statuses = (containers: NonNullable<Pod['spec']>['containers'] | undefined, init: boolean): ContainerStatus[] =>
       (containers ?? []).map((c) => {
         const image = c.image ?? '';
-        const base = { name: c.name, image, imageID: simulatedImageID(image), containerID: `skiff-simulated://${sha256(`${uid}/${c.name}`)}`, restartCount: 0, lastState: {} };
+        const base = { name: c.name, image, imageID: simulatedImageID(image), containerID: containerID(sim, uid, c.name), restartCount: 0, lastState: {} };
         // Plain init containers ran to completion before the app containers started.
         if (init && c.restartPolicy !== 'Always') {
           return { ...base, ready: true, started: false, state: { terminated: { exitCode: 0, reason: 'Completed', startedAt, finishedAt: startedAt, containerID: base.containerID } } };
