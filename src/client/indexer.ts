@@ -47,6 +47,7 @@ export class Indexer<T extends KubeObject> {
   private readonly indexers = new Map<string, IndexFunc<T>>();
   /** index name → indexed value → keys */
   private readonly indices = new Map<string, Map<string, Set<string>>>();
+  private changes = 0;
 
   constructor(indexers: Record<string, IndexFunc<T>> = {}) {
     this.addIndexers(indexers);
@@ -83,6 +84,11 @@ export class Indexer<T extends KubeObject> {
     return [...this.items.keys()];
   }
 
+  /** Grows with every upsert and delete: equal values mean nothing changed in between. */
+  get version(): number {
+    return this.changes;
+  }
+
   /** Number of cached objects. */
   size(): number {
     return this.items.size;
@@ -104,6 +110,7 @@ export class Indexer<T extends KubeObject> {
   upsert(obj: T): T | undefined {
     const key = keyOf(obj);
     const old = this.items.get(key);
+    this.changes++;
     if (old) this.unindex(key, old);
     this.items.set(key, obj);
     for (const [name, fn] of this.indexers) this.file(this.indices.get(name) as Map<string, Set<string>>, fn(obj), key);
@@ -114,6 +121,7 @@ export class Indexer<T extends KubeObject> {
   delete(key: string): T | undefined {
     const old = this.items.get(key);
     if (!old) return undefined;
+    this.changes++;
     this.unindex(key, old);
     this.items.delete(key);
     return old;

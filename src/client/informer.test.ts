@@ -240,3 +240,21 @@ describe('Indexer', () => {
     assert.throws(() => idx.byIndex('nope', 'x'), /index "nope" does not exist/);
   });
 });
+
+test('Indexer.version grows with every upsert and delete, and only then', () => {
+  const idx = new Indexer<KubeObject>();
+  const v0 = idx.version;
+  idx.upsert({ metadata: { namespace: 'default', name: 'a' } });
+  const v1 = idx.version;
+  assert.ok(v1 > v0);
+  idx.get('default/a');
+  idx.list();
+  assert.equal(idx.version, v1, 'reads change nothing');
+  idx.upsert({ metadata: { namespace: 'default', name: 'a', labels: { x: 'y' } } });
+  const v2 = idx.version;
+  assert.ok(v2 > v1);
+  idx.delete('default/missing');
+  assert.equal(idx.version, v2, 'deleting what is not there changes nothing');
+  idx.delete('default/a');
+  assert.ok(idx.version > v2);
+});

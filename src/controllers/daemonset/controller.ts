@@ -18,8 +18,16 @@ import type { EventRecorder } from '../runtime/events.js';
 import { Expectations } from '../runtime/expectations.js';
 import { computeHash, newRevision, planHistory, planHistoryCleanup, revisionHash, revisionMatches } from './history.js';
 import { REVISION_HASH_LABEL, isPodReady, newDaemonPod } from './pods.js';
-import { computeStatus, groupPodsByNode, nodeVerdicts, planManage, planRollingUpdate, slowStartBatches, type DaemonSetCounts } from './plan.js';
-import { nodeShouldRunDaemonPod } from './predicate.js';
+import { computeStatus, groupPodsByNode, nodeVerdicts, planManage, planRollingUpdate, slowStartBatches, type DaemonSetCounts, type NodePods, type NodeVerdicts } from './plan.js';
+import { nodeShouldRunDaemonPod, type NodeVerdict } from './predicate.js';
+
+/** The pods of one DaemonSet as the pod cache held them at `version`. */
+interface PodSnapshot {
+  uid: string;
+  version: number;
+  pods: Pod[];
+  byNode: NodePods;
+}
 
 /** Options of {@link DaemonSetController}. */
 export interface DaemonSetControllerOptions {
@@ -254,7 +262,7 @@ export class DaemonSetController implements Controller {
 
     const { hash, old } = await this.constructHistory(ds);
     const nodes = this.nodeInformer.indexer.list();
-    const verdicts = nodeVerdicts(nodes, ds);
+    const verdicts = this.verdicts(ds, nodes);
     const now = this.ctx.now();
 
     if (!this.expectationsSatisfied(key)) {
@@ -265,7 +273,7 @@ export class DaemonSetController implements Controller {
     let retryAfter: number | undefined;
     let err: unknown;
     try {
-      const plan = planManage(ds, verdicts, groupPodsByNode(this.podsOf(ds)), hash, now, (node) => this.failedBackoffRemaining(ds, node));
+      const plan = planManage(ds, verdicts, this.podSnapshot(ds).byNode, hash, now, (node) => this.failedBackoffRemaining(ds, node));
       retryAfter = plan.retryAfterMs;
       for (const f of plan.failedPods) {
         this.stepFailedBackoff(ds, f.node);
@@ -275,7 +283,7 @@ export class DaemonSetController implements Controller {
       }
       await this.syncNodes(ds, key, plan.podsToDelete, plan.orphanedPods, plan.nodesNeedingPods, hash);
       if (this.expectationsSatisfied(key) && (ds.spec?.updateStrategy?.type ?? 'RollingUpdate') === 'RollingUpdate') {
-        const ru = planRollingUpdate(ds, verdicts, groupPodsByNode(this.podsOf(ds)), hash, this.ctx.now());
+        const ru = planRollingUpdate(ds, verdicts, this.podSnapshot(ds).byNode, hash, this.ctx.now());
         await this.syncNodes(ds, key, ru.podsToDelete, [], ru.nodesNeedingPods, hash);
       }
       await this.cleanupHistory(ds, old);
@@ -297,6 +305,36 @@ export class DaemonSetController implements Controller {
   private target(ds: DaemonSet): DaemonSet {
     return { apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: ds.metadata } as DaemonSet;
   }
+
+  /**
+   * The pods of `ds` and their grouping by node, made again only when the pod cache
+   * changed since the last call: one sync plans, updates and counts from the same
+   * snapshot unless its own writes were observed in between.
+   */
+  private podSnapshot(ds: DaemonSet): PodSnapshot {
+    const uid = ds.metadata?.uid ?? '';
+    const version = this.podInformer.indexer.version;
+    const last = this.lastSnapshot;
+    if (last && last.uid === uid && last.version === version) return last;
+    const pods = this.podsOf(ds);
+    return (this.lastSnapshot = { uid, version, pods, byNode: groupPodsByNode(pods) });
+  }
+
+  private lastSnapshot?: PodSnapshot;
+
+  /**
+   * Every node's verdict for `ds`. A verdict depends only on the Node object and on the
+   * template fields the predicate reads, so verdicts are kept by Node object until
+   * those fields change: a sync re-judges only the nodes that changed since the last.
+   */
+  private verdicts(ds: DaemonSet, nodes: readonly Node[]): NodeVerdicts {
+    const spec = ds.spec?.template?.spec;
+    const key = `${ds.metadata?.uid}/${JSON.stringify([spec?.nodeName, spec?.nodeSelector, spec?.affinity, spec?.tolerations, spec?.hostNetwork])}`;
+    if (this.verdictCache?.key !== key) this.verdictCache = { key, byNode: new WeakMap() };
+    return nodeVerdicts(nodes, ds, this.verdictCache.byNode);
+  }
+
+  private verdictCache?: { key: string; byNode: WeakMap<Node, NodeVerdict> };
 
   /** Pods controlled by `ds` (by controller reference UID). */
   private podsOf(ds: DaemonSet): Pod[] {
@@ -367,7 +405,7 @@ export class DaemonSetController implements Controller {
   /** Upstream `cleanupHistory`. */
   private async cleanupHistory(ds: DaemonSet, old: ControllerRevision[]): Promise<void> {
     const live = new Set<string>();
-    for (const p of this.podsOf(ds)) {
+    for (const p of this.podSnapshot(ds).pods) {
       const h = p.metadata?.labels?.[REVISION_HASH_LABEL];
       if (h) live.add(h);
     }
@@ -455,8 +493,8 @@ export class DaemonSetController implements Controller {
   // ---- status ----------------------------------------------------------------------------------
 
   /** Upstream `updateDaemonSetStatus` + `storeDaemonSetStatus`: writes only when something changed. */
-  private async updateStatus(ds: DaemonSet, verdicts: ReturnType<typeof nodeVerdicts>, hash: string, updateObservedGeneration: boolean): Promise<ReconcileResult> {
-    const counts = computeStatus(ds, verdicts, groupPodsByNode(this.podsOf(ds)), hash, this.ctx.now());
+  private async updateStatus(ds: DaemonSet, verdicts: NodeVerdicts, hash: string, updateObservedGeneration: boolean): Promise<ReconcileResult> {
+    const counts = computeStatus(ds, verdicts, this.podSnapshot(ds).byNode, hash, this.ctx.now());
     const minReady = ds.spec?.minReadySeconds ?? 0;
     const result = minReady > 0 && counts.numberReady !== counts.numberAvailable ? { requeueAfter: minReady * 1000 } : undefined;
     const generation = ds.metadata?.generation ?? 0;

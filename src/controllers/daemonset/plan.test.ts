@@ -203,3 +203,21 @@ test('slowStartBatches and scaledValue', () => {
   assert.equal(scaledValue('25%', 10, false), 2);
   assert.throws(() => scaledValue('x', 10, true));
 });
+
+test('nodeVerdicts with a cache judges each Node object once and a changed Node again', () => {
+  const d = ds();
+  const cache = new WeakMap<Node, ReturnType<typeof nodeVerdicts> extends Map<string, infer V> ? V : never>();
+  const a = node('a');
+  const b = node('b', { role: 'db' });
+  const first = nodeVerdicts([a, b], d, cache);
+  assert.deepEqual(first.get('a'), { shouldRun: true, shouldContinueRunning: true });
+  assert.deepEqual(first.get('b'), { shouldRun: false, shouldContinueRunning: false });
+  // The cached verdict is returned for the same object: poison it to prove the predicate did not run again.
+  cache.set(a, { shouldRun: false, shouldContinueRunning: true });
+  assert.deepEqual(nodeVerdicts([a, b], d, cache).get('a'), { shouldRun: false, shouldContinueRunning: true });
+  // An informer update brings a new object: judged afresh.
+  const b2 = node('b');
+  assert.deepEqual(nodeVerdicts([a, b2], d, cache).get('b'), { shouldRun: true, shouldContinueRunning: true });
+  // Without a cache every call judges.
+  assert.deepEqual(nodeVerdicts([a], d).get('a'), { shouldRun: true, shouldContinueRunning: true });
+});

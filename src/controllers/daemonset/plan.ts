@@ -15,12 +15,22 @@ export type NodeVerdicts = Map<string, NodeVerdict>;
 /** The DaemonSet's pods by target node. */
 export type NodePods = Map<string, Pod[]>;
 
-/** Runs the predicate once for every node. */
-export function nodeVerdicts(nodes: readonly Node[], ds: DaemonSet): NodeVerdicts {
+/**
+ * Runs the predicate once for every node. `cache` keeps verdicts by Node object across
+ * calls; the caller must drop it when the DaemonSet's pod template changes.
+ */
+export function nodeVerdicts(nodes: readonly Node[], ds: DaemonSet, cache?: WeakMap<Node, NodeVerdict>): NodeVerdicts {
   const out: NodeVerdicts = new Map();
-  const judge = daemonSetPredicate(ds);
+  let judge: ((n: Node) => NodeVerdict) | undefined;
   for (const n of nodes) {
-    if (n.metadata?.name) out.set(n.metadata.name, judge(n));
+    const name = n.metadata?.name;
+    if (!name) continue;
+    let v = cache?.get(n);
+    if (!v) {
+      v = (judge ??= daemonSetPredicate(ds))(n);
+      cache?.set(n, v);
+    }
+    out.set(name, v);
   }
   return out;
 }
