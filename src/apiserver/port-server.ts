@@ -10,6 +10,16 @@ import { Outbox, toPortError, type Batch, type ToClient, type ToServer } from '.
 import { LocalTransport, type RequestHandler } from './local-transport.js';
 
 /**
+ * Requests started per turn of the event loop. The memory and SQLite stores answer
+ * without I/O, so requests started together run as one chain of microtasks, and nothing
+ * else runs until the whole chain is done: not the outbox flush carrying answers already
+ * made, not the next batch of requests. One create that arrives behind two hundred
+ * status writes then waits for all of them, and so does its answer. Starting requests in
+ * slices of this size, in arrival order, lets answers leave and new requests in between.
+ */
+export const REQUESTS_PER_TURN = 8;
+
+/**
  * Serves `port` until the returned function is called (which ends every open stream).
  *
  * @example
@@ -30,6 +40,22 @@ export function servePort(server: RequestHandler, port: MessagePort, userAgent =
     for (const [id, lines] of batches) post({ t: 'lines', id, lines });
     batches.clear();
   };
+  // Requests not started yet, in arrival order.
+  const waiting: Array<() => void> = [];
+  let turnQueued = false;
+  const turn = (): void => {
+    turnQueued = false;
+    // Answers the last slice made leave before the next slice starts.
+    out.flush();
+    const slice = waiting.splice(0, REQUESTS_PER_TURN);
+    for (const start of slice) start();
+    if (waiting.length) queueTurn();
+  };
+  const queueTurn = (): void => {
+    if (turnQueued) return;
+    turnQueued = true;
+    setImmediate(turn);
+  };
   port.on('message', (batch: Batch<ToServer>) => {
     for (const m of batch) receive(m);
   });
@@ -41,16 +67,19 @@ export function servePort(server: RequestHandler, port: MessagePort, userAgent =
     const { id, req } = m;
     if (req.body !== undefined && typeof req.body !== 'string') req.body = Buffer.from(req.body as Uint8Array);
     if (m.t === 'req') {
-      local.request(req).then(
-        (res) => {
-          // A Buffer is often a view into a shared 8 KiB slab, which postMessage would copy whole:
-          // copy the bytes into their own buffer and hand that over without a second copy.
-          const body = new Uint8Array(res.body.byteLength);
-          body.set(res.body);
-          out.send({ t: 'res', id, status: res.status, headers: res.headers, body }, body.buffer);
-        },
-        (err: unknown) => post({ t: 'end', id, error: toPortError(err) }),
-      );
+      waiting.push(() => {
+        local.request(req).then(
+          (res) => {
+            // A Buffer is often a view into a shared 8 KiB slab, which postMessage would copy whole:
+            // copy the bytes into their own buffer and hand that over without a second copy.
+            const body = new Uint8Array(res.body.byteLength);
+            body.set(res.body);
+            out.send({ t: 'res', id, status: res.status, headers: res.headers, body }, body.buffer);
+          },
+          (err: unknown) => post({ t: 'end', id, error: toPortError(err) }),
+        );
+      });
+      queueTurn();
       return;
     }
     const ac = new AbortController();
@@ -85,6 +114,7 @@ export function servePort(server: RequestHandler, port: MessagePort, userAgent =
       });
   };
   return () => {
+    waiting.length = 0;
     for (const ac of streams.values()) ac.abort();
     streams.clear();
     local.close();
