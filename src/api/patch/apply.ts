@@ -34,8 +34,10 @@ import {
   insertPath,
   intersection,
   isEmptySet,
+  isSubset,
   keyElement,
   memberPaths,
+  overlaps,
   pathString,
   toFieldsV1,
   union,
@@ -190,7 +192,9 @@ export function updateManagedFields(old: JsonObject | undefined, updated: JsonOb
   const untouched = isEmptySet(touched) && isEmptySet(cmp.removed);
   for (const [otherId, m] of managers) {
     if (otherId === id) continue;
-    if (untouched) {
+    // A manager owning none of the touched or removed fields keeps its set as it is
+    // (the usual case: a status write against the spec's owner).
+    if (untouched || (!overlaps(m.set, touched) && !overlaps(m.set, cmp.removed))) {
       m.same = true;
       continue;
     }
@@ -201,9 +205,12 @@ export function updateManagedFields(old: JsonObject | undefined, updated: JsonOb
   }
   const mine = managers.get(id);
   const before = mine?.set ?? emptySet();
+  // A writer that touched only fields it owned already, removed none of them and owns no
+  // ignored field keeps its set (a Lease renewal, a repeated status write).
+  const unchanged = !!mine && isSubset(touched, before) && !overlaps(before, cmp.removed) && !overlaps(before, ignored);
   // compare() already left the ignored fields out of `touched`.
-  const after = !mine && isEmptySet(cmp.removed) ? touched : difference(union(difference(before, cmp.removed), touched), ignored);
-  const same = !!mine && sameSet(before, after);
+  const after = unchanged ? before : !mine && isEmptySet(cmp.removed) ? touched : difference(union(difference(before, cmp.removed), touched), ignored);
+  const same = unchanged || (!!mine && sameSet(before, after));
   managers.set(id, {
     entry: mine?.entry ?? {
       manager: options.manager,

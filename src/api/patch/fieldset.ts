@@ -71,6 +71,27 @@ export function intersection(a: FieldNode, b: FieldNode): FieldNode {
   return out;
 }
 
+/** True when some path is a member of both sets (`a ∩ b` is not empty), without building the intersection. */
+export function overlaps(a: FieldNode, b: FieldNode): boolean {
+  if (a.member && b.member) return true;
+  const [small, big] = a.children.size <= b.children.size ? [a, b] : [b, a];
+  for (const [pe, c] of small.children) {
+    const other = big.children.get(pe);
+    if (other && overlaps(c, other)) return true;
+  }
+  return false;
+}
+
+/** True when every member of `a` is a member of `b` (`a − b` is empty), without building the difference. */
+export function isSubset(a: FieldNode, b: FieldNode): boolean {
+  if (a.member && !b.member) return false;
+  for (const [pe, c] of a.children) {
+    const other = b.children.get(pe);
+    if (other ? !isSubset(c, other) : !isEmptySet(c)) return false;
+  }
+  return true;
+}
+
 /** A deep copy. */
 export function copySet(a: FieldNode): FieldNode {
   const out: FieldNode = { member: a.member, children: new Map() };
