@@ -221,3 +221,15 @@ test('nodeVerdicts with a cache judges each Node object once and a changed Node 
   // Without a cache every call judges.
   assert.deepEqual(nodeVerdicts([a], d).get('a'), { shouldRun: true, shouldContinueRunning: true });
 });
+
+test('planRollingUpdate: with no old pod left (unready, missing, doubled or deleting old ones aside) the plan is empty, with and without surge', () => {
+  const nodes = [node('n1'), node('n2'), node('n3'), node('n4')];
+  const pods = [pod('n1', { ready: false }), pod('n2'), pod('n2'), pod('n3', { hash: H_OLD, deleting: true })];
+  for (const strategy of [{ type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1, maxSurge: 0 } }, { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } }] as DaemonSetUpdateStrategy[]) {
+    const d = ds(strategy);
+    const plan = planRollingUpdate(d, nodeVerdicts(nodes, d), groupPodsByNode(pods), H_NEW, NOW);
+    assert.deepEqual(plan.podsToDelete, []);
+    assert.deepEqual(plan.nodesNeedingPods, []);
+    assert.equal(plan.desiredNumberScheduled, 4);
+  }
+});

@@ -195,6 +195,13 @@ export interface RollingUpdatePlan {
   desiredNumberScheduled: number;
 }
 
+function hasOutdatedPod(byNode: NodePods, hash: string, generation: number | undefined): boolean {
+  for (const pods of byNode.values()) {
+    for (const p of pods) if (!p.metadata?.deletionTimestamp && !isPodUpdated(p, hash, generation)) return true;
+  }
+  return false;
+}
+
 /** Upstream `findUpdatedPodsOnNode`: at most one live new and one live old pod, else not ok. */
 function findUpdatedPodsOnNode(pods: readonly Pod[], hash: string, generation: number | undefined): { newPod?: Pod; oldPod?: Pod; ok: boolean } {
   let newPod: Pod | undefined;
@@ -222,19 +229,19 @@ function findUpdatedPodsOnNode(pods: readonly Pod[], hash: string, generation: n
 export function planRollingUpdate(ds: DaemonSet, verdicts: NodeVerdicts, byNode: NodePods, hash: string, nowMs: number): RollingUpdatePlan {
   const generation = templateGeneration(ds);
   const minReady = ds.spec?.minReadySeconds ?? 0;
-  const nodes = new Map<string, Pod[]>(byNode);
   let desired = 0;
-  for (const [name, v] of verdicts) {
-    if (!v.shouldRun) continue;
-    desired++;
-    if (!nodes.has(name)) nodes.set(name, []);
-  }
+  for (const v of verdicts.values()) if (v.shouldRun) desired++;
   let maxUnavailable = unavailableCount(ds, desired);
   const maxSurge = surgeCount(ds, desired);
   if (desired > 0 && maxUnavailable === 0 && maxSurge === 0) maxUnavailable = 1;
+  const base = { maxUnavailable, maxSurge, desiredNumberScheduled: desired };
+  // Every decision below acts on an old pod: with none left there is nothing to roll,
+  // and thousands of node names need not be sorted to find that out.
+  if (!hasOutdatedPod(byNode, hash, generation)) return { ...base, podsToDelete: [], nodesNeedingPods: [] };
+  const nodes = new Map<string, Pod[]>(byNode);
+  for (const [name, v] of verdicts) if (v.shouldRun && !nodes.has(name)) nodes.set(name, []);
   const names = [...nodes.keys()].sort();
   const available = (p: Pod): boolean => isPodAvailable(p, minReady, nowMs);
-  const base = { maxUnavailable, maxSurge, desiredNumberScheduled: desired };
 
   if (maxSurge === 0) {
     let numUnavailable = 0;
