@@ -72,8 +72,9 @@ export function servePort(server: RequestHandler, port: MessagePort, userAgent =
           (res) => {
             // A Buffer is often a view into a shared 8 KiB slab, which postMessage would copy whole:
             // copy the bytes into their own buffer and hand that over without a second copy.
-            const body = new Uint8Array(res.body.byteLength);
-            body.set(res.body);
+            const discard = req.discardBody && res.status >= 200 && res.status < 300;
+            const body = new Uint8Array(discard ? 0 : res.body.byteLength);
+            if (!discard) body.set(res.body);
             out.send({ t: 'res', id, status: res.status, headers: res.headers, body }, body.buffer);
           },
           (err: unknown) => post({ t: 'end', id, error: toPortError(err) }),

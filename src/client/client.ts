@@ -64,6 +64,8 @@ export interface PatchOptions extends WriteOptions {
   force?: boolean;
   /** Patch a subresource such as `status` or `scale`. */
   subresource?: string;
+  /** The caller does not read the patched object: the call resolves with nothing, and the transport may skip the body. */
+  discardResult?: boolean;
 }
 
 /** Options of delete calls; sent as a `DeleteOptions` body. */
@@ -202,7 +204,9 @@ export class ResourceClient<T extends KubeObject = KubeObject> {
    * @example
    * await deployments.patch('default', 'web', 'merge', { spec: { replicas: 3 } });
    */
-  async patch(namespace: string | undefined, name: string, type: PatchType, body: unknown, opts: PatchOptions = {}): Promise<T> {
+  patch(namespace: string | undefined, name: string, type: PatchType, body: unknown, opts: PatchOptions & { discardResult: true }): Promise<void>;
+  patch(namespace: string | undefined, name: string, type: PatchType, body: unknown, opts?: PatchOptions): Promise<T>;
+  async patch(namespace: string | undefined, name: string, type: PatchType, body: unknown, opts: PatchOptions = {}): Promise<T | void> {
     const query: QueryParams = this.writeQuery(opts);
     if (type === 'apply') query['fieldManager'] ??= this.opts.fieldManager ?? 'skiff';
     if (opts.force !== undefined) query['force'] = opts.force;
@@ -212,6 +216,7 @@ export class ResourceClient<T extends KubeObject = KubeObject> {
       query,
       body: typeof body === 'string' ? body : JSON.stringify(body),
       contentType: PATCH_CONTENT_TYPES[type],
+      ...(opts.discardResult ? { discardBody: true } : {}),
     });
   }
 
@@ -308,6 +313,7 @@ export class ResourceClient<T extends KubeObject = KubeObject> {
   private async call<R>(req: TransportRequest): Promise<R> {
     const res = await this.transport.request(req);
     if (res.status < 200 || res.status >= 300) throw errorFromResponse(res.status, res.body, req.method, this.info.group ? `${this.info.resource}.${this.info.group}` : this.info.resource);
+    if (req.discardBody) return undefined as R;
     return decodeJson<R>(res);
   }
 }

@@ -21,6 +21,12 @@ export interface TransportRequest {
   /** Content-Type of `body`; defaults to `application/json` when a body is present. */
   contentType?: string;
   headers?: Record<string, string>;
+  /**
+   * The caller will not read the body of a successful answer: a transport may leave it
+   * out. The port transport does (the bytes are neither copied across threads nor
+   * parsed); HTTP reads them and drops them. Error answers always keep their body.
+   */
+  discardBody?: boolean;
 }
 
 /** A fully read response. Non-2xx responses are returned, not thrown. */

@@ -424,7 +424,7 @@ export class NodeAgent implements Controller {
     const duration = leaseDurationSecondsFor(this.renewIntervalMs());
     try {
       if (v.leaseExists) {
-        await this.leasesApi.patch(NODE_LEASE_NAMESPACE, name, 'merge', { spec: { holderIdentity: name, leaseDurationSeconds: duration, renewTime: microTime(now) } });
+        await this.leasesApi.patch(NODE_LEASE_NAMESPACE, name, 'merge', { spec: { holderIdentity: name, leaseDurationSeconds: duration, renewTime: microTime(now) } }, { discardResult: true });
       } else {
         await this.createOrRenewLease(node, duration, now);
       }
@@ -509,7 +509,7 @@ export class NodeAgent implements Controller {
     if (!statusDiffers(pod.status, status)) return;
     const body = { status: { ...status, message: status.message ?? null, reason: status.reason ?? null, initContainerStatuses: status.initContainerStatuses ?? null } };
     try {
-      await this.podsApi.patch(pod.metadata?.namespace, pod.metadata?.name ?? '', 'merge', body, { subresource: 'status' });
+      await this.podsApi.patch(pod.metadata?.namespace, pod.metadata?.name ?? '', 'merge', body, { subresource: 'status', discardResult: true });
     } catch (err) {
       if (isReason(err, 'NotFound')) return;
       throw err;
