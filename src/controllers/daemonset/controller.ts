@@ -250,6 +250,7 @@ export class DaemonSetController implements Controller {
     const ds = this.dsInformer.indexer.get(key);
     if (!ds) {
       this.forgetExpectations(key);
+      this.lastStatusWrite.delete(key);
       return;
     }
     const sel = ds.spec?.selector;
@@ -272,6 +273,7 @@ export class DaemonSetController implements Controller {
 
     let retryAfter: number | undefined;
     let err: unknown;
+    let acted = false;
     try {
       const plan = planManage(ds, verdicts, this.podSnapshot(ds).byNode, hash, now, (node) => this.failedBackoffRemaining(ds, node));
       retryAfter = plan.retryAfterMs;
@@ -281,10 +283,10 @@ export class DaemonSetController implements Controller {
         this.log.info({ daemonset: key, pod: f.pod.metadata?.name, node: f.node }, 'found failed daemon pod; deleting it');
         this.recorder.event(this.target(ds), 'Warning', EVENT_REASONS.FailedDaemonPod, msg);
       }
-      await this.syncNodes(ds, key, plan.podsToDelete, plan.orphanedPods, plan.nodesNeedingPods, hash);
+      acted = await this.syncNodes(ds, key, plan.podsToDelete, plan.orphanedPods, plan.nodesNeedingPods, hash);
       if (this.expectationsSatisfied(key) && (ds.spec?.updateStrategy?.type ?? 'RollingUpdate') === 'RollingUpdate') {
         const ru = planRollingUpdate(ds, verdicts, this.podSnapshot(ds).byNode, hash, this.ctx.now());
-        await this.syncNodes(ds, key, ru.podsToDelete, [], ru.nodesNeedingPods, hash);
+        acted = (await this.syncNodes(ds, key, ru.podsToDelete, [], ru.nodesNeedingPods, hash)) || acted;
       }
       await this.cleanupHistory(ds, old);
     } catch (e) {
@@ -292,7 +294,10 @@ export class DaemonSetController implements Controller {
     }
     let statusResult: ReconcileResult;
     try {
-      statusResult = await this.updateStatus(ds, verdicts, hash, true);
+      // Observing the pods this sync created or deleted brings another sync, which writes the
+      // status again: this write need not hold that sync back (writes still go out one after
+      // another). A sync that changed nothing waits for its write, as upstream's does.
+      statusResult = await this.updateStatus(ds, verdicts, hash, true, acted && !err);
     } catch (e) {
       if (!err) throw e;
       this.log.warn({ daemonset: key, err: errorMessage(e) }, 'could not update status');
@@ -434,11 +439,11 @@ export class DaemonSetController implements Controller {
    * Upstream `syncNodes`: sets expectations, creates pods in slow-start batches (stopping
    * after a failing batch) and deletes pods, each capped at burstReplicas.
    */
-  private async syncNodes(ds: DaemonSet, key: string, podsToDelete: Pod[], forceDelete: Pod[], nodesNeedingPods: string[], hash: string): Promise<void> {
+  private async syncNodes(ds: DaemonSet, key: string, podsToDelete: Pod[], forceDelete: Pod[], nodesNeedingPods: string[], hash: string): Promise<boolean> {
     const ns = ds.metadata?.namespace;
     const creates = nodesNeedingPods.slice(0, this.burstReplicas);
     const deletes = [...podsToDelete.map((p) => ({ p, force: false })), ...forceDelete.map((p) => ({ p, force: true }))].slice(0, this.burstReplicas);
-    if (creates.length === 0 && deletes.length === 0) return;
+    if (creates.length === 0 && deletes.length === 0) return false;
     if (creates.length) this.expectations.expectCreations(`${key}#add`, creates.length);
     if (deletes.length) this.expectations.expectDeletions(`${key}#del`, deletes.map(({ p }) => p.metadata?.uid ?? ''));
     const errors: unknown[] = [];
@@ -474,6 +479,7 @@ export class DaemonSetController implements Controller {
       }),
     );
     if (errors.length) throw new Error(`DaemonSet ${key}: ${errors.length} pod operation(s) failed: ${errors.map(errorMessage).join('; ')}`);
+    return true;
   }
 
   /** Creates one pod; returns the error instead of throwing. */
@@ -493,24 +499,57 @@ export class DaemonSetController implements Controller {
   // ---- status ----------------------------------------------------------------------------------
 
   /** Upstream `updateDaemonSetStatus` + `storeDaemonSetStatus`: writes only when something changed. */
-  private async updateStatus(ds: DaemonSet, verdicts: NodeVerdicts, hash: string, updateObservedGeneration: boolean): Promise<ReconcileResult> {
+  private async updateStatus(ds: DaemonSet, verdicts: NodeVerdicts, hash: string, updateObservedGeneration: boolean, background = false): Promise<ReconcileResult> {
     const counts = computeStatus(ds, verdicts, this.podSnapshot(ds).byNode, hash, this.ctx.now());
     const minReady = ds.spec?.minReadySeconds ?? 0;
     const result = minReady > 0 && counts.numberReady !== counts.numberAvailable ? { requeueAfter: minReady * 1000 } : undefined;
     const generation = ds.metadata?.generation ?? 0;
     if (sameCounts(ds.status, counts) && (ds.status?.observedGeneration ?? 0) >= generation) return result;
+    const key = keyOf(ds);
+    // Writes of one DaemonSet's status go out one after another.
+    const write = (this.statusWrites.get(key) ?? Promise.resolve()).then(() => this.writeStatus(ds, counts, updateObservedGeneration ? generation : undefined));
+    const settled = write.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.statusWrites.set(key, settled);
+    void settled.then(() => {
+      if (this.statusWrites.get(key) === settled) this.statusWrites.delete(key);
+    });
+    if (!background) {
+      await write;
+      return result;
+    }
+    write.catch((err: unknown) => {
+      this.log.info({ daemonset: key, err: errorMessage(err) }, 'status write failed; syncing again');
+      this.queue.addRateLimited(key);
+    });
+    return result;
+  }
+
+  /** Status writes in flight, by DaemonSet key: the next write waits for the last. */
+  private readonly statusWrites = new Map<string, Promise<void>>();
+  /** What the last status write of each DaemonSet returned. */
+  private readonly lastStatusWrite = new Map<string, DaemonSet>();
+
+  /** Upstream `storeDaemonSetStatus`: PUT the status, once more from a fresh GET after a conflict. */
+  private async writeStatus(ds: DaemonSet, counts: DaemonSetCounts, observedGeneration: number | undefined): Promise<void> {
     const ns = ds.metadata?.namespace;
-    let toUpdate: DaemonSet = ds;
+    const key = keyOf(ds);
+    // The cache may not show yet the status this controller wrote a moment ago: start from
+    // whichever is newer, so back-to-back writes do not conflict with each other.
+    const mine = this.lastStatusWrite.get(key);
+    let toUpdate: DaemonSet = mine && mine.metadata?.uid === ds.metadata?.uid && Number(mine.metadata?.resourceVersion) > Number(ds.metadata?.resourceVersion) ? mine : ds;
     for (let attempt = 0; ; attempt++) {
       const status: DaemonSetStatus = { ...(toUpdate.status ?? ({} as DaemonSetStatus)), ...counts };
-      if (updateObservedGeneration) status.observedGeneration = generation;
+      if (observedGeneration !== undefined) status.observedGeneration = observedGeneration;
       try {
-        await this.dsClient.updateStatus(ns, { ...toUpdate, status });
-        return result;
+        this.lastStatusWrite.set(key, await this.dsClient.updateStatus(ns, { ...toUpdate, status }));
+        return;
       } catch (err) {
         if (attempt >= 1 || !isReason(err, 'Conflict')) throw err;
         toUpdate = await this.dsClient.get(ns, ds.metadata!.name!);
-        if (toUpdate.metadata?.uid !== ds.metadata?.uid) return result;
+        if (toUpdate.metadata?.uid !== ds.metadata?.uid) return;
       }
     }
   }
