@@ -11,10 +11,17 @@ import { clone, isObject, type JsonObject } from './json.js';
  */
 export function jsonMergePatch(target: unknown, patch: unknown): unknown {
   if (!isObject(patch)) return clone(patch);
-  const out: JsonObject = isObject(target) ? clone(target) : {};
+  const out: JsonObject = {};
+  // Keys keep the target's order, new ones follow; each value is copied once (a patched
+  // one by the recursion, not first as part of a copy of the whole target).
+  if (isObject(target)) {
+    for (const [k, v] of Object.entries(target)) {
+      if (!Object.hasOwn(patch, k)) out[k] = clone(v);
+      else if (patch[k] !== null) out[k] = jsonMergePatch(v, patch[k]);
+    }
+  }
   for (const [k, v] of Object.entries(patch)) {
-    if (v === null) delete out[k];
-    else out[k] = jsonMergePatch(out[k], v);
+    if (v !== null && !(isObject(target) && Object.hasOwn(target, k))) out[k] = jsonMergePatch(undefined, v);
   }
   return out;
 }

@@ -207,7 +207,7 @@ export function validatePodUpdate(pod: Pod, old: Pod): FieldError[] {
     // Binding is a separate upstream path; skiff may bind through an update, so nodeName may go from unset to set.
     nodeName: old.spec?.nodeName ? s?.nodeName : undefined,
   });
-  if (JSON.stringify(strip(pod.spec)) !== JSON.stringify(strip(old.spec))) {
+  if (!jsonEqual(strip(pod.spec), strip(old.spec))) {
     errs.push(
       field.forbidden(
         'spec',
