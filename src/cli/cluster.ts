@@ -48,6 +48,8 @@ export interface ClusterOptions extends Partial<ClusterNetworkConfig> {
   nodeMonitorGracePeriodSeconds?: number;
   /** `--node-lease-duration-seconds` of the nodes this process runs (default 40). */
   nodeLeaseDurationSeconds?: number;
+  /** `--sim-ready-delay`: [min, max] ms before a pod on a simulated node is Running and Ready (default [0, 500]). */
+  simReadyDelayMs?: [number, number];
   /** `--event-ttl`: how long Events live, default 1 h. */
   eventTTLMs?: number;
   /** Structured log level for components (pino), default `warn`. */
@@ -154,6 +156,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     nodes: opts.nodes ?? 0,
     ...(opts.nodeMonitorGracePeriodSeconds ? { nodeMonitorGracePeriodSeconds: opts.nodeMonitorGracePeriodSeconds } : {}),
     ...(opts.nodeLeaseDurationSeconds ? { nodeLeaseDurationSeconds: opts.nodeLeaseDurationSeconds } : {}),
+    ...(opts.simReadyDelayMs ? { simReadyDelayMs: opts.simReadyDelayMs } : {}),
     ...(opts.logLevel ? { logLevel: opts.logLevel } : {}),
     ...(opts.loadBalancerIPRange ? { loadBalancerIPRange: opts.loadBalancerIPRange } : {}),
     ...(opts.clusterDNS ? { clusterDNS: opts.clusterDNS } : {}),

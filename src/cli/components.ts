@@ -51,6 +51,8 @@ export interface ComponentOptions {
    * they renew every quarter of it. Default 40 (renewals every 10 s).
    */
   nodeLeaseDurationSeconds?: number;
+  /** `--sim-ready-delay`: pods on simulated nodes turn Running and Ready after a delay drawn from [min, max] ms. Default [0, 500]. */
+  simReadyDelayMs?: [number, number];
   /** How nodes `node-1`…`node-N` run pods: `process` (real child processes) or `simulated` (default here; `skiff up` uses process). */
   runtime?: 'process' | 'simulated';
   /** Process runtime: containers with no built-in image and no command run `simulate`d (default) or `fail`. */
@@ -206,6 +208,7 @@ export function startComponents(client: Client, opts: ComponentOptions, log: (li
   const ctx = newControllerContext(client, logger);
   const manager = new ControllerManager(ctx, onLeadershipLost);
   const heartbeat = opts.nodeLeaseDurationSeconds ? { heartbeatSeconds: opts.nodeLeaseDurationSeconds / 4 } : {};
+  const readyDelay = opts.simReadyDelayMs ? { readyDelayMs: opts.simReadyDelayMs } : {};
   if (opts.only === 'dns') return runManager(manager.add(clusterDns(client, ctx, opts, log)), undefined, undefined, opts, log);
   const election = (name: string): LeaderElectionConfig => ({ namespace: 'kube-system', name, ...(opts.leaderIdentity ? { identity: opts.leaderIdentity } : {}) });
   // Controllers of kube-controller-manager, and the scheduler, each under their Lease (or unconditionally).
@@ -260,11 +263,11 @@ export function startComponents(client: Client, opts: ComponentOptions, log: (li
       manager.add(agent);
       if (!agentOnly) {
         // Node objects made through the API (KWOK-style) are still simulated.
-        pool = new SimulatedNodePool(ctx, { nodes: [], clusterCIDR: upper, ...nodeCIDR, ...heartbeat });
+        pool = new SimulatedNodePool(ctx, { nodes: [], clusterCIDR: upper, ...nodeCIDR, ...heartbeat, ...readyDelay });
         manager.add(pool);
       }
     } else {
-      pool = new SimulatedNodePool(ctx, { nodes: nodeSpecs, ...heartbeat, ...(opts.clusterCIDR ? { clusterCIDR: opts.clusterCIDR } : {}), ...(opts.nodeCIDR ? { nodeCIDR: opts.nodeCIDR } : {}) });
+      pool = new SimulatedNodePool(ctx, { nodes: nodeSpecs, ...heartbeat, ...readyDelay, ...(opts.clusterCIDR ? { clusterCIDR: opts.clusterCIDR } : {}), ...(opts.nodeCIDR ? { nodeCIDR: opts.nodeCIDR } : {}) });
       manager.add(pool);
     }
   }

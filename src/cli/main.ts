@@ -5,7 +5,7 @@
  */
 import { splitCidr } from './components.js';
 import { startAgent } from './agent.js';
-import { parseCidr } from '../node/index.js';
+import { parseCidr, parseReadyDelay } from '../node/index.js';
 import { PROXY_MODES, SCHEDULER_NAMES, type ProxyMode, type SchedulerName } from '../proxy/index.js';
 import { DEFAULT_LB_POOL, parsePool } from '../controllers/loadbalancer/index.js';
 import { Command, Option } from 'commander';
@@ -52,6 +52,7 @@ export async function main(argv: string[]): Promise<void> {
     .option('--nodes <n>', 'nodes to start (node-1…node-N), running pods with --runtime', (v) => Number(v), spec.nodes)
     .addOption(new Option('--runtime <kind>', 'how nodes run pods: real processes, or simulated (Running with no process)').choices(['process', 'simulated']).default('process'))
     .addOption(new Option('--image-fallback <mode>', 'containers whose image has no built-in program and no command: simulate them, or fail with ErrImageNeverPull').choices(['simulate', 'fail']).default('simulate'))
+    .option('--sim-ready-delay <ms|min-max>', 'pods on simulated nodes turn Running and Ready after this many ms (a range: drawn per pod)', '0-500')
     .option('--node-monitor-grace-period <seconds>', 'how long a silent node stays Ready (at least its Lease duration)', (v) => Number(v), 40)
     .option('--node-lease-duration-seconds <n>', "the Lease duration nodes advertise; they renew it every quarter (kubelet's flag)", (v) => Number(v), 40)
     .option('--service-cluster-ip-range <cidr>', 'ClusterIP range', DEFAULT_NETWORK.serviceClusterIPRange)
@@ -66,10 +67,11 @@ export async function main(argv: string[]): Promise<void> {
     .option('--cluster-dns <ip|off>', 'ClusterIP of the kube-dns Service (off: no cluster DNS)', '127.96.0.10')
     .option('--dns-upstream <ip[:port]>', 'resolver for names outside the cluster (repeatable; default /etc/resolv.conf)', (v: string, p: string[]) => [...p, v], [] as string[])
     .option('--dns-readers <n>', 'processes answering cluster names from the DNS UDP socket', (v) => Number(v), 1)
-    .action(async (o: { dataDir: string; store: string; host: string; secure: boolean; joinToken?: string; port: number; kubeconfig?: string; kubeconfigMerge: boolean; serviceClusterIpRange: string; serviceNodePortRange: string; nodes: number; runtime: string; nodeMonitorGracePeriod: number; nodeLeaseDurationSeconds: number; loadBalancerIpRange: string; clusterDomain: string; clusterDns: string; dnsUpstream: string[]; dnsReaders: number; proxyMode: string; proxyScheduler: string; imageFallback: string; clusterCidr: string; nodeIpRange: string; proxyWorkers: number }) => {
+    .action(async (o: { dataDir: string; store: string; host: string; secure: boolean; joinToken?: string; port: number; kubeconfig?: string; kubeconfigMerge: boolean; serviceClusterIpRange: string; serviceNodePortRange: string; nodes: number; runtime: string; simReadyDelay: string; nodeMonitorGracePeriod: number; nodeLeaseDurationSeconds: number; loadBalancerIpRange: string; clusterDomain: string; clusterDns: string; dnsUpstream: string[]; dnsReaders: number; proxyMode: string; proxyScheduler: string; imageFallback: string; clusterCidr: string; nodeIpRange: string; proxyWorkers: number }) => {
       const t0 = Date.now();
       // Bad ranges fail here, with their reason, before anything starts.
       parsePool(o.loadBalancerIpRange);
+      const simReadyDelayMs = parseReadyDelay(o.simReadyDelay);
       requireKernelRights(o.proxyMode);
       splitCidr(o.clusterCidr);
       parseCidr(o.nodeIpRange);
@@ -86,6 +88,7 @@ export async function main(argv: string[]): Promise<void> {
         nodes: o.nodes,
         runtime: o.runtime as 'process' | 'simulated',
         imageFallback: o.imageFallback as 'simulate' | 'fail',
+        simReadyDelayMs,
         nodeMonitorGracePeriodSeconds: o.nodeMonitorGracePeriod,
         nodeLeaseDurationSeconds: o.nodeLeaseDurationSeconds,
         loadBalancerIPRange: o.loadBalancerIpRange,

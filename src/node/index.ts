@@ -13,7 +13,7 @@
  */
 export { NodeAgent, readHostInfo, type NodeAgentOptions } from './agent.js';
 export { SimulatedNodePool, type SimulatedNodePoolOptions } from './pool.js';
-export { SimulatedRuntime, simulatedImageID, type SimulatedRuntimeOptions } from './runtime/simulated.js';
+export { SimulatedRuntime, parseReadyDelay, simulatedImageID, type SimulatedRuntimeOptions } from './runtime/simulated.js';
 export { ProcessRuntime, type ProcessRuntimeOptions } from './runtime/process.js';
 export type { PodRunContext, Runtime, RuntimePodStatus } from './runtime.js';
 export { AGENT_CONDITIONS, apiTime, podPhase, podStatusFor, statusDiffers, type PodAddresses } from './pod-status.js';

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { FakeClock } from '../../client/clock.js';
-import { SimulatedRuntime, simulatedImageID } from './simulated.js';
+import { SimulatedRuntime, parseReadyDelay, simulatedImageID } from './simulated.js';
 
 const ctx = { nodeName: 'node-1', podIP: '127.128.1.2', hostIP: '127.0.1.1' };
 const pod: Pod = {
@@ -56,4 +56,13 @@ test('image IDs keep a digest reference and derive one otherwise', () => {
   assert.equal(simulatedImageID('nginx@sha256:abc'), 'nginx@sha256:abc');
   assert.match(simulatedImageID('nginx'), /^nginx@sha256:[0-9a-f]{64}$/);
   assert.match(simulatedImageID('localhost:5000/app:1'), /^localhost:5000\/app@sha256:/);
+});
+
+test('parseReadyDelay reads MS and MIN-MAX and refuses anything else by naming the flag', () => {
+  assert.deepEqual(parseReadyDelay('0-500'), [0, 500]);
+  assert.deepEqual(parseReadyDelay('250'), [250, 250]);
+  assert.deepEqual(parseReadyDelay(' 10 - 20 '), [10, 20]);
+  for (const bad of ['', 'fast', '-5', '5-1', '1.5', '0-3600001', '1-2-3']) {
+    assert.throws(() => parseReadyDelay(bad), /--sim-ready-delay: ".*" is not a delay in milliseconds/, bad);
+  }
 });

@@ -11,6 +11,23 @@ import { realClock, type Clock } from '../../client/clock.js';
 import type { PodRunContext, Runtime, RuntimePodStatus } from '../runtime.js';
 import { apiTime } from '../pod-status.js';
 
+/**
+ * Parses `--sim-ready-delay`: `MS` or `MIN-MAX` in milliseconds, whole numbers, at most an
+ * hour. Throws an Error naming the flag when the text is anything else.
+ *
+ * @example parseReadyDelay('0-500') // [0, 500]
+ * @example parseReadyDelay('200') // [200, 200]
+ */
+export function parseReadyDelay(text: string): [number, number] {
+  const m = /^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$/.exec(text);
+  const lo = m ? Number(m[1]) : NaN;
+  const hi = m ? Number(m[2] ?? m[1]) : NaN;
+  if (!m || hi < lo || hi > 3_600_000) {
+    throw new Error(`--sim-ready-delay: "${text}" is not a delay in milliseconds: use MS or MIN-MAX with MIN <= MAX <= 3600000, e.g. 0-500`);
+  }
+  return [lo, hi];
+}
+
 /** Options of {@link SimulatedRuntime}. */
 export interface SimulatedRuntimeOptions {
   /** Start delay range in ms, drawn uniformly per pod. Default [0, 500]. */
