@@ -95,8 +95,21 @@ export function isDNS1035Label(value: string): string[] {
   return errs;
 }
 
+/** Qualified names already found valid: a cluster uses few label and annotation keys, over and over. */
+const validQualifiedNames = new Set<string>();
+
 /** A "qualified name": label keys, annotation keys, finalizers, `prefix/name` with a DNS prefix. */
 export function isQualifiedName(value: string): string[] {
+  if (validQualifiedNames.has(value)) return [];
+  const errs = qualifiedNameErrors(value);
+  if (errs.length === 0) {
+    if (validQualifiedNames.size >= 10_000) validQualifiedNames.clear();
+    validQualifiedNames.add(value);
+  }
+  return errs;
+}
+
+function qualifiedNameErrors(value: string): string[] {
   const errs: string[] = [];
   const parts = value.split('/');
   let name: string;
