@@ -21,10 +21,26 @@ export interface MachineInfo {
   gitDirty: boolean;
 }
 
+/**
+ * Milliseconds a fixed integer loop (10^8 additions) takes in this thread: the machine's
+ * speed at that moment. On the development machine it ranged from about 150 ms to 400 ms
+ * over a day, and every benchmark's absolute numbers moved with it.
+ */
+export function speedProbeMs(): number {
+  const t = performance.now();
+  let x = 0;
+  for (let i = 0; i < 1e8; i++) x += i % 7;
+  const ms = performance.now() - t;
+  // Using x keeps the loop from being optimised away.
+  return x < 0 ? -1 : Math.round(ms);
+}
+
 /** The JSON document of one `npm run bench` run. */
 export interface BenchResults {
   startedAt: string;
   durationSeconds: number;
+  /** {@link speedProbeMs} just before each benchmark, by benchmark name. */
+  speedProbeMs?: Record<string, number>;
   quick: boolean;
   args: string[];
   machine: MachineInfo;

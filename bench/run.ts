@@ -13,7 +13,7 @@ import { benchDaemonSet } from './daemonset.js';
 import { benchDns } from './dns.js';
 import { benchPods } from './pods.js';
 import { benchProxy } from './proxy.js';
-import { formatReport, machineInfo, writeResults } from './report.js';
+import { formatReport, machineInfo, speedProbeMs, writeResults } from './report.js';
 import { failedRow, type BenchRow } from './row.js';
 import { benchStartup } from './startup.js';
 import { benchStore } from './store.js';
@@ -46,8 +46,11 @@ const quick = argv.includes('--quick');
 const startedAt = new Date();
 const t0 = performance.now();
 const rows: BenchRow[] = [];
+const probes: Record<string, number> = {};
 for (const n of names) {
   console.log(`\n== ${n}${quick ? ' (quick)' : ''}`);
+  probes[n] = speedProbeMs();
+  console.log(`(machine speed probe: ${probes[n]} ms for 10^8 additions; lower is faster, and every absolute number below moves with it)`);
   const tb = performance.now();
   try {
     rows.push(...(await BENCHES[n]!()));
@@ -61,7 +64,7 @@ for (const n of names) {
 const durationSeconds = (performance.now() - t0) / 1000;
 console.log(`\n== report (${quick ? 'quick' : 'full'} run of ${names.join(', ')})\n`);
 console.log(formatReport(rows));
-const paths = writeResults(join(ROOT, 'bench/results'), { startedAt: startedAt.toISOString(), durationSeconds, quick, args: argv, machine: machineInfo(ROOT), rows });
+const paths = writeResults(join(ROOT, 'bench/results'), { startedAt: startedAt.toISOString(), durationSeconds, speedProbeMs: probes, quick, args: argv, machine: machineInfo(ROOT), rows });
 console.log(`\nresults written to ${paths.join(' and ')}`);
 console.log(`total duration ${Math.floor(durationSeconds / 60)} min ${Math.round(durationSeconds % 60)} s`);
 process.exit(0);
