@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { Client } from '../../src/client/client.js';
+import { isPodReady } from '../../src/controllers/daemonset/pods.js';
 import { HttpTransport } from '../../src/client/transport.js';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
 import { eventually } from '../helpers/eventually.js';
@@ -24,20 +25,16 @@ after(async () => {
   await c?.stop();
 });
 
-function ready(p: Pod): boolean {
-  return !!p.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True');
-}
-
 test('a pod on a simulated node turns Ready after --sim-ready-delay, not before', { timeout: 30_000 }, async () => {
   const pods = new Client(new HttpTransport({ server: c.url })).resource<Pod>('', 'v1', 'pods');
   const t0 = Date.now();
   await pods.create('default', { metadata: { name: 'slow' }, spec: { nodeName: 'node-1', containers: [{ name: 'c', image: 'registry.k8s.io/pause:3.10' }] } });
   // Well inside the delay the pod is accepted by its node but not Ready.
   await new Promise((r) => setTimeout(r, DELAY_MS / 3));
-  assert.equal(ready(await pods.get('default', 'slow')), false, `Ready after ${Date.now() - t0} ms, before the ${DELAY_MS} ms delay`);
+  assert.equal(isPodReady(await pods.get('default', 'slow')), false, `Ready after ${Date.now() - t0} ms, before the ${DELAY_MS} ms delay`);
   const p = await eventually('pod slow Ready', async () => {
     const p = await pods.get('default', 'slow');
-    return ready(p) ? p : undefined;
+    return isPodReady(p) ? p : undefined;
   }, 15_000);
   const elapsed = Date.now() - t0;
   assert.ok(elapsed >= DELAY_MS, `Ready after ${elapsed} ms, the delay is ${DELAY_MS} ms`);

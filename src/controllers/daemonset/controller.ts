@@ -508,10 +508,7 @@ export class DaemonSetController implements Controller {
     const key = keyOf(ds);
     // Writes of one DaemonSet's status go out one after another.
     const write = (this.statusWrites.get(key) ?? Promise.resolve()).then(() => this.writeStatus(ds, counts, updateObservedGeneration ? generation : undefined));
-    const settled = write.then(
-      () => undefined,
-      () => undefined,
-    );
+    const settled = write.catch(() => undefined);
     this.statusWrites.set(key, settled);
     void settled.then(() => {
       if (this.statusWrites.get(key) === settled) this.statusWrites.delete(key);
