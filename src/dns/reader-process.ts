@@ -7,7 +7,7 @@
 import type { RemoteInfo, Socket as UdpSocket } from 'node:dgram';
 import { AnswerCache, parsePlainQuery } from './answer-cache.js';
 import { HitCounters, hitSlot, type HitCounter, type HitRow } from './hit-counters.js';
-import { REPORT_INTERVAL_MS, type FromReader, type ToReader } from './readers.js';
+import { lookUpSynchronously, REPORT_INTERVAL_MS, type FromReader, type ToReader } from './readers.js';
 
 let gen = -1;
 let maxUdpSize = 4096;
@@ -40,6 +40,7 @@ process.on('message', (m: ToReader, handle: unknown) => {
     const udp = handle as UdpSocket;
     maxUdpSize = m.maxUdpSize;
     gen = m.g;
+    lookUpSynchronously(udp);
     udp.on('message', (msg, rinfo) => onPacket(udp, msg, rinfo));
     udp.on('error', () => {});
   } else if (m.t === 'gen') {

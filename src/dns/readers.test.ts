@@ -5,12 +5,14 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createSocket } from 'node:dgram';
 import { Registry } from 'prom-client';
 import { until } from '../proxy/testing.js';
 import { KubernetesHandler } from './kubernetes.js';
 import { DnsMetrics } from './metrics.js';
 import { chain } from './query.js';
 import type { ServiceRecord } from './records.js';
+import { lookUpSynchronously } from './readers.js';
 import { DnsServer } from './server.js';
 import { ask, fakeSource, rr } from './testing.js';
 import { DEFAULT_ZONE_CONFIG } from './zone.js';
@@ -77,5 +79,22 @@ describe('DnsServer with a reader process', () => {
     server.generationChanged();
     for (let i = 0; i < 20; i++) assert.equal(await ipOf('fresh'), '127.96.2.2');
     for (let i = 0; i < 20; i++) assert.equal((await ask(HOST, port, `nope.default.svc.${Z}`)).rcode, 'NXDOMAIN');
+  });
+});
+
+describe('lookUpSynchronously', () => {
+  test("finds the lookup on this Node's dgram handle, and replies still reach their address", async () => {
+    const a = createSocket('udp4');
+    const b = createSocket('udp4');
+    await Promise.all([new Promise<void>((r) => a.bind(0, HOST, r)), new Promise<void>((r) => b.bind(0, HOST, r))]);
+    try {
+      assert.equal(lookUpSynchronously(a), true, "Node's dgram internals changed: readers fall back to dns.lookup per reply");
+      const got = new Promise<Buffer>((resolve) => b.once('message', resolve));
+      a.send(Buffer.from('ping'), b.address().port, HOST);
+      assert.equal((await got).toString(), 'ping');
+    } finally {
+      a.close();
+      b.close();
+    }
   });
 });
