@@ -193,10 +193,28 @@ function comparePathElements(a: string, b: string): number {
     case 'i:':
       return Number(x) - Number(y);
     case 'k:':
-      return compareFieldLists(safeParse(x), safeParse(y));
+      return compareFieldLists(parsedElement(x), parsedElement(y));
     default:
-      return compareValues(safeParse(x), safeParse(y));
+      return compareValues(parsedElement(x), parsedElement(y));
   }
+}
+
+/**
+ * The JSON of `k:`/`v:` path elements, parsed once: the same few (`{"type":"Ready"}`,
+ * `{"name":"c"}`) come back on every pod, and a sort compares each many times.
+ * Parsed values are only read. Bounded: emptied when full.
+ */
+const parsedElements = new Map<string, unknown>();
+const PARSED_ELEMENTS_MAX = 10_000;
+
+function parsedElement(s: string): unknown {
+  let v = parsedElements.get(s);
+  if (v === undefined && !parsedElements.has(s)) {
+    v = safeParse(s);
+    if (parsedElements.size >= PARSED_ELEMENTS_MAX) parsedElements.clear();
+    parsedElements.set(s, v);
+  }
+  return v;
 }
 
 function compareFieldLists(a: unknown, b: unknown): number {
