@@ -408,7 +408,9 @@ export class Registry {
       }
     }
     const undo = ctx.subresource === 'status' ? undefined : s.allocateUpdate?.(obj, old, ctx);
-    const errs = s.validateUpdate?.(obj, old) ?? [];
+    // A binding sets only spec.nodeName, the binding's annotations (checked by its handler) and
+    // the PodScheduled condition: like upstream's assignPod, it does not validate the whole pod again.
+    const errs = ctx.subresource === 'binding' ? [] : (s.validateUpdate?.(obj, old) ?? []);
     if (errs.length) {
       undo?.();
       throw invalid(info.kind, name, errs, info.group);

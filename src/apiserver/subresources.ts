@@ -8,6 +8,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError, badRequest, conflict, invalid, field } from '../api/errors.js';
 import type { ResourceInfo } from '../api/resources.js';
 import { labelSelectorToString } from '../api/labels.js';
+import { validateAnnotations } from '../api/validation/meta.js';
+import { nameIsDNSSubdomain } from '../api/validation/names.js';
 import { applyPatch } from '../api/patch/index.js';
 import { decodeBody } from './codec/index.js';
 import { readBody, sendJSON, parseBool } from './http.js';
@@ -93,6 +95,13 @@ const binding: Handler = async (c) => {
   const target = b.target;
   if (!target?.name) throw invalid('Binding', c.name, [field.required('target.name')]);
   if (target.kind && target.kind !== 'Node') throw invalid('Binding', c.name, [field.notSupported('target.kind', target.kind, ['Node'])]);
+  // The pod itself is not validated again (as upstream's assignPod); what the binding adds is.
+  // skiff also keeps a malformed node name out of the pod, which a later pod update would reject.
+  const errs = [
+    ...nameIsDNSSubdomain(target.name, false).map((m) => field.invalid('target.name', target.name, m)),
+    ...validateAnnotations(b.metadata?.annotations, 'metadata.annotations'),
+  ];
+  if (errs.length) throw invalid('Binding', c.name, errs);
   const dryRun = c.url.searchParams.getAll('dryRun').includes('All');
   await c.registry.guaranteedUpdate(
     c.info,

@@ -781,6 +781,18 @@ describe('subresources', () => {
     assert.equal((await ok('GET', podPath(NS, 'bindme'))).spec.nodeName, 'node-a');
   });
 
+  test('a binding with a malformed node name or annotation is Invalid and leaves the pod unbound', async () => {
+    await ok('POST', podPath(NS), { body: pod('bindbad') });
+    const binding = (node: string, annotations?: Record<string, string>): object => ({ apiVersion: 'v1', kind: 'Binding', metadata: { name: 'bindbad', ...(annotations ? { annotations } : {}) }, target: { kind: 'Node', name: node } });
+    const badName = await req('POST', podPath(NS, 'bindbad') + '/binding', { body: binding('Node_A') });
+    expectStatus(badName, 422, 'Invalid', 'binding to Node_A', /^Binding "bindbad" is invalid: target\.name: Invalid value: "Node_A": a lowercase RFC 1123 subdomain/);
+    const badAnnotation = await req('POST', podPath(NS, 'bindbad') + '/binding', { body: binding('node-a', { 'bad key!': 'x' }) });
+    expectStatus(badAnnotation, 422, 'Invalid', 'binding with a bad annotation key', /^Binding "bindbad" is invalid: metadata\.annotations: Invalid value: "bad key!"/);
+    const stored = await ok('GET', podPath(NS, 'bindbad'));
+    assert.equal(stored.spec.nodeName, undefined);
+    assert.equal(stored.metadata.annotations?.['bad key!'], undefined);
+  });
+
   test(
     'a second binding names the pods/binding resource in its Conflict',
     async () => {
