@@ -4,7 +4,10 @@
  * time read from /proc.
  */
 import http from 'node:http';
-import { readFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 
 const defaultAgent = new http.Agent({ keepAlive: true, maxSockets: 16 });
 
@@ -87,4 +90,42 @@ export async function ratePerSecond(n: number, inFlight: number, op: (i: number)
     }),
   );
   return n / ((Date.now() - t0) / 1000);
+}
+
+/**
+ * Counts the user-space instructions process `pid` (all its threads) executes
+ * until `stop()`, with `perf stat`. The count is the work done, whatever the
+ * machine's speed at the moment: on the development machine, wall and CPU time of
+ * one benchmark moved up to 2x within minutes while its instruction count stayed
+ * within 3 %. `stop()` resolves undefined where perf is missing or not allowed
+ * (kernel.perf_event_paranoid), so the number is optional.
+ */
+export function countInstructions(pid: number): { stop(): Promise<number | undefined> } {
+  const out = join(mkdtempSync(join(tmpdir(), 'skiff-perf-')), 'stat.csv');
+  let child: ChildProcess | undefined;
+  try {
+    child = spawn('perf', ['stat', '-x', ',', '-e', 'instructions:u', '-p', String(pid), '-o', out], { stdio: 'ignore' });
+    child.on('error', () => {});
+  } catch {
+    child = undefined;
+  }
+  return {
+    async stop() {
+      if (!child || child.exitCode !== null || child.pid === undefined) return undefined;
+      const exited = new Promise((r) => child!.once('exit', r));
+      child.kill('SIGINT');
+      const timer = setTimeout(() => child!.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+      try {
+        const line = readFileSync(out, 'utf8').split('\n').find((l) => l.includes('instructions'));
+        const n = Number(line?.split(',')[0]);
+        return Number.isFinite(n) && n > 0 ? n : undefined;
+      } catch {
+        return undefined;
+      } finally {
+        rmSync(dirname(out), { recursive: true, force: true });
+      }
+    },
+  };
 }
