@@ -9,8 +9,18 @@ import { ApiError, internalError } from '../api/errors.js';
 /** Largest request body accepted (upstream: 3 MiB). */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
 
+/**
+ * Where an in-process request (local-transport.ts) carries its whole body: such a
+ * request is no stream, so its body is read with no chunks, events or copies.
+ */
+export const LOCAL_BODY = Symbol('skiff.localBody');
+
 /** Reads the whole body; 413 past `limit`. */
 export function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer> {
+  const local = (req as IncomingMessage & { [LOCAL_BODY]?: Buffer })[LOCAL_BODY];
+  if (local !== undefined) {
+    return local.length > limit ? Promise.reject(new ApiError('RequestEntityTooLarge', `Request entity too large: limit is ${limit}`)) : Promise.resolve(local);
+  }
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > limit) {

@@ -6,14 +6,14 @@
  * sees, so controllers behave the same in one process and across machines.
  *
  * Only the subset of `IncomingMessage` / `ServerResponse` the API server's
- * handler uses is implemented: method, url, headers and a readable body on the
- * request; `writeHead`, `write`, `end`, `flushHeaders`, `headersSent`,
+ * handler uses is implemented: method, url, headers and the body (handed to
+ * `readBody` whole) on the request; `writeHead`, `write`, `end`, `flushHeaders`, `headersSent`,
  * `statusCode` and the `close` event on the response.
  */
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Readable } from 'node:stream';
 import { errorFromResponse } from '../client/status.js';
+import { LOCAL_BODY } from './http.js';
 import { encodeQuery, type Transport, type TransportRequest, type TransportResponse } from '../client/transport.js';
 
 /** What the transport needs of the server: its request handler. */
@@ -67,21 +67,39 @@ class LocalResponse extends EventEmitter {
   }
 }
 
-/** The request side: method, url, lower-cased headers and the body as a stream. */
-function localRequest(t: TransportRequest, userAgent: string): Readable {
-  const r = new Readable({ read() {}, autoDestroy: false, emitClose: false }) as Readable & { method: string; url: string; headers: Headers };
-  r.method = t.method;
-  r.url = `${t.path}${encodeQuery(t.query)}`;
-  const headers: Headers = { accept: 'application/json', 'user-agent': userAgent };
-  for (const [k, v] of Object.entries(t.headers ?? {})) headers[k.toLowerCase()] = v;
-  if (t.body !== undefined) {
-    headers['content-type'] = t.contentType ?? 'application/json';
-    headers['content-length'] = String(Buffer.byteLength(t.body));
-    r.push(t.body);
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * The request side: method, url, lower-cased headers, and the whole body where
+ * `readBody` takes it ({@link LOCAL_BODY}); `close` is emitted when the client goes away.
+ */
+class LocalRequest extends EventEmitter {
+  readonly headers: Headers;
+  readonly url: string;
+  readonly method: string;
+  readonly [LOCAL_BODY]: Buffer;
+
+  constructor(t: TransportRequest, userAgent: string) {
+    super();
+    this.method = t.method;
+    this.url = `${t.path}${encodeQuery(t.query)}`;
+    const headers: Headers = { accept: 'application/json', 'user-agent': userAgent };
+    for (const [k, v] of Object.entries(t.headers ?? {})) headers[k.toLowerCase()] = v;
+    if (t.body !== undefined) {
+      const body = typeof t.body === 'string' ? Buffer.from(t.body) : t.body;
+      headers['content-type'] = t.contentType ?? 'application/json';
+      headers['content-length'] = String(body.length);
+      this[LOCAL_BODY] = body;
+    } else {
+      this[LOCAL_BODY] = EMPTY;
+    }
+    this.headers = headers;
   }
-  r.push(null);
-  r.headers = headers;
-  return r;
+
+  /** What a handler refusing a body calls on a stream; there is nothing to drain. */
+  resume(): this {
+    return this;
+  }
 }
 
 /**
@@ -111,14 +129,14 @@ export class LocalTransport implements Transport {
         (c) => chunks.push(typeof c === 'string' ? Buffer.from(c) : c),
         () => resolve({ status, headers, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks) }),
       );
-      this.server.handle(localRequest(t, this.userAgent) as unknown as IncomingMessage, res as unknown as ServerResponse).catch(reject);
+      this.server.handle(new LocalRequest(t, this.userAgent) as unknown as IncomingMessage, res as unknown as ServerResponse).catch(reject);
     });
   }
 
   stream(t: TransportRequest, onLine: (line: string) => void, signal: AbortSignal): Promise<void> {
     if (signal.aborted) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const req = localRequest(t, this.userAgent);
+      const req = new LocalRequest(t, this.userAgent);
       let settled = false;
       let failed = false;
       let status = 0;

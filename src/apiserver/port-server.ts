@@ -65,7 +65,11 @@ export function servePort(server: RequestHandler, port: MessagePort, userAgent =
       return;
     }
     const { id, req } = m;
-    if (req.body !== undefined && typeof req.body !== 'string') req.body = Buffer.from(req.body as Uint8Array);
+    if (req.body !== undefined && typeof req.body !== 'string') {
+      // The bytes arrived in a buffer of their own (structured clone): view them, do not copy.
+      const u = req.body as Uint8Array;
+      req.body = Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+    }
     if (m.t === 'req') {
       waiting.push(() => {
         local.request(req).then(
