@@ -12,6 +12,10 @@
  * outstanding queries over the rate), so the latency goal is read at a fixed
  * {@link STEADY_QPS} both servers carry, and idle. skiff's server runs with
  * {@link READERS} processes reading its UDP socket (`--dns-readers`).
+ * A bare Node responder (bench/backends/dns-floor.ts: read, copy the question,
+ * append a fixed answer, send; the same number of processes) is loaded in the
+ * same rounds: its rate is what Node's dgram path allows on the machine at that
+ * moment, so skiff's rate over it is skiff's own cost apart from the runtime's.
  * Change-to-answer: a Service is created through the API and its name polled
  * until it answers (dnsmasq's equivalent: a hosts line appended plus SIGHUP).
  *
@@ -31,6 +35,9 @@ const NAMES = 1000;
 const ZONE = 'cluster.local';
 const NS = 'bench';
 const DNSMASQ_HOST = '127.0.4.53';
+/** Where bench/backends/dns-floor.ts (the bare Node responder) listens. */
+const FLOOR_HOST = '127.0.5.53';
+const HERE = new URL('.', import.meta.url).pathname;
 const SAMPLES = 50;
 /** Reading processes of skiff's DNS server (`--dns-readers`). */
 const READERS = 2;
@@ -193,6 +200,30 @@ function startDnsmasq(port: number, hostsFiles: string[]): ChildProcess {
   return spawn('dnsmasq', args, { stdio: ['ignore', 'ignore', 'pipe'] });
 }
 
+/** Starts the bare Node responder with as many processes as skiff's server reads with; resolves with it and its port. */
+function startFloor(): Promise<{ proc: ChildProcess; port: number }> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', join(HERE, 'backends/dns-floor.ts'), FLOOR_HOST, String(READERS)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      reject(new Error(`the bare Node responder did not start within 30 s: ${out}`));
+    }, 30_000);
+    proc.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /ready (\d+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ proc, port: Number(m[1]) });
+      }
+    });
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the bare Node responder exited (${code}) before it was ready: ${out}`));
+    });
+  });
+}
+
 function fmt(n: number, digits = 0): string {
   return Number.isFinite(n) ? n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) : 'n/a';
 }
@@ -205,6 +236,7 @@ export async function benchDns(): Promise<BenchRow[]> {
   const dir = mkdtempSync(join(tmpdir(), 'skiff-bench-dns-'));
   const cluster = await startCluster({ dataDir: join(dir, 'data'), store: 'memory', port: 0, controllers: 'core', nodes: 0, clusterDNS: '127.96.0.10', dnsUpstreams: ['127.0.0.1:9'], dnsReaders: READERS });
   let dnsmasq: ChildProcess | undefined;
+  let floorProc: ChildProcess | undefined;
   const prober = new Prober();
   try {
     const client = cluster.client;
@@ -263,12 +295,18 @@ export async function benchDns(): Promise<BenchRow[]> {
 
     // Alternate runs so both sides see the same background load; keep each side's best.
     const best = (a: PerfResult | undefined, b: PerfResult): PerfResult => (!a || b.qps > a.qps ? b : a);
+    // The bare Node responder runs in the same rounds: Node's own ceiling at that moment.
+    const started = await startFloor();
+    floorProc = started.proc;
     let skiff: PerfResult | undefined;
     let peer: PerfResult | undefined;
+    let floor: PerfResult | undefined;
     for (let round = 0; round < 2; round++) {
       peer = best(peer, await perf(DNSMASQ_HOST, dnsmasqPort, queryFile, seconds, `svc-1.${NS}.svc.${ZONE}`));
       skiff = best(skiff, await perf(dnsAddr.host, dnsAddr.port, queryFile, seconds, `svc-1.${NS}.svc.${ZONE}`));
+      floor = best(floor, await perf(FLOOR_HOST, started.port, queryFile, seconds, `svc-1.${NS}.svc.${ZONE}`));
     }
+    floorProc.kill('SIGTERM');
 
     // Change-to-answer: skiff through the API, informer and projection; dnsmasq through its hosts file and SIGHUP.
     const c2aSkiff: number[] = [];
@@ -290,6 +328,7 @@ export async function benchDns(): Promise<BenchRow[]> {
     const rows: Array<[string, string, string, string, string]> = [
       ['measure', 'skiff', 'dnsmasq', 'ratio', 'goal'],
       [`queries/s (dnsperf -c 10, ${NAMES} names, best of 2×${seconds} s)`, fmt(skiff!.qps), fmt(peer!.qps), `${(skiff!.qps / peer!.qps).toFixed(2)}x`, '>= 1.0x dnsmasq'],
+      [`queries/s of a bare Node responder, ${READERS} processes (Node's ceiling)`, fmt(skiff!.qps), fmt(floor!.qps), `${(skiff!.qps / floor!.qps).toFixed(2)}x`, `(it: ${(floor!.qps / peer!.qps).toFixed(2)}x dnsmasq)`],
       [`p99 latency at ${fmt(STEADY_QPS)} queries/s (dnsperf -Q, sampled)`, `${fmt(steadySkiff.p99Ms, 3)} ms`, `${fmt(steadyDnsmasq.p99Ms, 3)} ms`, `${(steadySkiff.p99Ms / steadyDnsmasq.p99Ms).toFixed(2)}x`, '<= 1 ms'],
       ['p99 latency at full dnsperf load (sampled; queueing)', `${fmt(skiff!.p99Ms, 3)} ms`, `${fmt(peer!.p99Ms, 3)} ms`, `${(skiff!.p99Ms / peer!.p99Ms).toFixed(2)}x`, ''],
       ['p50 latency under dnsperf load (sampled)', `${fmt(skiff!.p50Ms, 3)} ms`, `${fmt(peer!.p50Ms, 3)} ms`, `${(skiff!.p50Ms / peer!.p50Ms).toFixed(2)}x`, ''],
@@ -307,6 +346,16 @@ export async function benchDns(): Promise<BenchRow[]> {
     const peerName = 'dnsmasq';
     return [
       makeRow({ group: g, measure: `queries/s (dnsperf -c 10, ${NAMES} names, best of 2x${seconds} s)`, skiff: skiff!.qps, peer: peer!.qps, peerName, unit: '/s', better: 'higher', minRatio: 1 }),
+      makeRow({
+        group: g,
+        measure: `queries/s against a bare Node responder (${READERS} processes, fixed answer: Node's own ceiling)`,
+        skiff: skiff!.qps,
+        peer: floor!.qps,
+        peerName: 'bare Node',
+        unit: '/s',
+        better: 'higher',
+        note: `the bare Node responder (bench/backends/dns-floor.ts) answered ${(floor!.qps / peer!.qps).toFixed(2)}x dnsmasq's queries/s in the same run: the part of the gap to dnsmasq that is Node's dgram path, not skiff`,
+      }),
       makeRow({ group: g, measure: `p99 latency at ${fmt(STEADY_QPS)} queries/s (dnsperf -Q, sampled)`, skiff: steadySkiff.p99Ms, peer: steadyDnsmasq.p99Ms, peerName, unit: 'ms', better: 'lower', max: 1 }),
       makeRow({ group: g, measure: 'p99 latency at full dnsperf load (sampled; queueing)', skiff: skiff!.p99Ms, peer: peer!.p99Ms, peerName, unit: 'ms', better: 'lower' }),
       makeRow({ group: g, measure: 'p50 latency at full dnsperf load (sampled)', skiff: skiff!.p50Ms, peer: peer!.p50Ms, peerName, unit: 'ms', better: 'lower' }),
@@ -318,6 +367,7 @@ export async function benchDns(): Promise<BenchRow[]> {
     ];
   } finally {
     prober.close();
+    if (floorProc && floorProc.exitCode === null) floorProc.kill('SIGTERM');
     if (dnsmasq && dnsmasq.exitCode === null) {
       const gone = new Promise((r) => dnsmasq!.once('exit', r));
       dnsmasq.kill('SIGTERM');

@@ -15,8 +15,17 @@ export interface PlainQuery {
   nameEnd: number;
   /** Numeric QTYPE. */
   qtype: number;
-  /** The bytes that choose the reply: lower-cased wire name, QTYPE, protocol, reply limit, EDNS presence and DO bit. */
-  key: string;
+  /** The reply limit in bytes (see {@link parsePlainQuery}). */
+  limit: number;
+  /** Whether the query carries an EDNS0 OPT record, and its DO bit. */
+  edns: boolean;
+  dnssecOk: boolean;
+  /** What besides the name chooses the reply (QTYPE, protocol, limit, EDNS, DO) as one number. */
+  variant: number;
+  /** FNV-1a of the wire name with letters lower-cased (see {@link hashWireName}). */
+  hash: number;
+  /** Whether the name has an upper-case letter (cached replies hold it lower-cased). */
+  upper: boolean;
 }
 
 const RFC1035_UDP = 512;
@@ -31,6 +40,23 @@ for (let c = 0; c < 256; c++) {
   PLAIN_BYTE[c] = /[A-Za-z0-9_-]/.test(ch) ? 1 : 0;
 }
 
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 16777619;
+
+/**
+ * FNV-1a over a wire name's bytes (length bytes included) with ASCII letters
+ * lower-cased: the cache's hash of a name, computed from a query while
+ * parsePlainQuery scans it, or from a kept lower-case name.
+ */
+export function hashWireName(bytes: Uint8Array, start: number, end: number): number {
+  let h = FNV_OFFSET;
+  for (let i = start; i < end; i++) {
+    const c = bytes[i]!;
+    h = Math.imul(h ^ (c >= 0x41 && c <= 0x5a ? c | 0x20 : c), FNV_PRIME);
+  }
+  return h >>> 0;
+}
+
 /**
  * Recognizes a plain query without decoding it: QR=0, opcode QUERY, exactly one
  * question of class IN with an uncompressed name of plain labels, no answer or
@@ -38,12 +64,12 @@ for (let c = 0; c < 256; c++) {
  * OPT at the root with no options, and no trailing bytes. Returns undefined for
  * anything else (the caller then takes the full path).
  *
- * The reply limit in the key follows {@link replyLimit}: TCP 65535, UDP without
- * EDNS 512, UDP with EDNS its payload size clamped to [512, maxUdpSize].
+ * The reply limit follows {@link replyLimit}: TCP 65535, UDP without EDNS 512,
+ * UDP with EDNS its payload size clamped to [512, maxUdpSize].
  *
  * @example
  * parsePlainQuery(encode({ type: 'query', id: 1, questions: [{ name: 'web.default.svc.cluster.local', type: 'A' }] }), 'udp', 4096)
- * // → { nameEnd: 43, qtype: 1, key: '\x03web\x07default…|1|u512|00' }
+ * // → { nameEnd: 43, qtype: 1, limit: 512, edns: false, dnssecOk: false, variant: …, hash: …, upper: false }
  */
 export function parsePlainQuery(buf: Buffer, proto: 'udp' | 'tcp', maxUdpSize: number): PlainQuery | undefined {
   const n = buf.length;
@@ -56,15 +82,26 @@ export function parsePlainQuery(buf: Buffer, proto: 'udp' | 'tcp', maxUdpSize: n
   const arcount = buf[11]!;
   if (arcount > 1) return undefined;
   let o = 12;
+  let upper = false;
+  let h = FNV_OFFSET;
   for (;;) {
     if (o >= n) return undefined;
     const len = buf[o]!;
+    h = Math.imul(h ^ len, FNV_PRIME);
     if (len === 0) {
       o++;
       break;
     }
     if (len > 63 || o + 1 + len > n) return undefined;
-    for (let i = o + 1; i <= o + len; i++) if (!PLAIN_BYTE[buf[i]!]) return undefined;
+    for (let i = o + 1; i <= o + len; i++) {
+      let c = buf[i]!;
+      if (!PLAIN_BYTE[c]) return undefined;
+      if (c >= 0x41 && c <= 0x5a) {
+        upper = true;
+        c |= 0x20;
+      }
+      h = Math.imul(h ^ c, FNV_PRIME);
+    }
     o += len + 1;
     if (o - 12 > 254) return undefined;
   }
@@ -89,9 +126,9 @@ export function parsePlainQuery(buf: Buffer, proto: 'udp' | 'tcp', maxUdpSize: n
     dnssecOk = buf[o + 7]! & 0x80 ? 1 : 0;
     limit = proto === 'tcp' ? MAX_TCP : Math.min(Math.max(udpSize, RFC1035_UDP), Math.max(maxUdpSize, RFC1035_UDP));
   }
-  // Length bytes are < 64, below 'A', so lower-casing the latin1 form folds only letters.
-  const key = `${buf.toString('latin1', 12, nameEnd).toLowerCase()}|${qtype}|${proto === 'tcp' ? 't' : 'u'}${limit}|${edns}${dnssecOk}`;
-  return { nameEnd, qtype, key };
+  // limit < 2^16, so the variant is exact in a double.
+  const variant = (((qtype * 2 + (proto === 'tcp' ? 1 : 0)) * 65536 + limit) * 2 + edns) * 2 + dnssecOk;
+  return { nameEnd, qtype, limit, edns: edns === 1, dnssecOk: dnssecOk === 1, variant, hash: h >>> 0, upper };
 }
 
 /** Where in an encoded reply the query's name must be written again: the answer owners that repeat the question. */
@@ -124,9 +161,15 @@ export function questionEchoes(reply: Buffer, query: Buffer, q: PlainQuery): num
 
 /** One cached reply. `labels` are whatever the caller needs to account for a hit (metrics). */
 export interface CachedAnswer<L> {
+  /** The reply, with the question's name (and its echoes) lower-cased. */
   bytes: Buffer;
+  /** Offsets of the answer owners that repeat the question's name. */
   echoes: number[];
   labels: L;
+  /** The question's wire name, lower-cased (length bytes and root included). */
+  name: Buffer;
+  /** {@link PlainQuery.variant} of the question. */
+  variant: number;
 }
 
 /** Options of {@link AnswerCache}. */
@@ -138,18 +181,24 @@ export interface AnswerCacheOptions {
 }
 
 /**
- * Encoded replies keyed by {@link PlainQuery.key}, valid for one generation of
- * the projection.
+ * Encoded replies keyed by the question (its lower-cased name and
+ * {@link PlainQuery.variant}), valid for one generation of the projection. A
+ * lookup hashes nothing and builds no string: parsePlainQuery hashed the name
+ * while checking it, and the few entries under that hash are compared byte by byte.
  *
  * @example
  * const cache = new AnswerCache<string>({ generation: () => records.generation() });
  * const q = parsePlainQuery(buf, 'udp', 4096);
- * const hit = q && cache.answer(q, buf); // a ready reply Buffer, or undefined
+ * const hit = q && cache.lookup(q, buf);
+ * if (hit) send(AnswerCache.render(hit, buf, q));
  * // … on a miss, after the full path produced `out` for a cacheable reply:
- * if (q) cache.store(q, buf, out, 'labels');
+ * else if (q) cache.store(q, buf, out, 'labels');
  */
 export class AnswerCache<L> {
-  private readonly entries = new Map<string, CachedAnswer<L>>();
+  private readonly entries = new Map<number, Array<CachedAnswer<L>>>();
+  /** Entries in the order they were kept (replaced ones linger until they come up). */
+  private order: Array<CachedAnswer<L>> = [];
+  private count = 0;
   private gen: number;
   private readonly capacity: number;
 
@@ -158,28 +207,43 @@ export class AnswerCache<L> {
     this.capacity = opts.capacity ?? 20_000;
   }
 
-  /** The cached entry for `q` in the current generation, or undefined. */
-  lookup(q: PlainQuery): CachedAnswer<L> | undefined {
-    const g = this.opts.generation();
-    if (g !== this.gen) {
-      this.entries.clear();
-      this.gen = g;
-      return undefined;
+  /** The cached entry for the question `q` parsed from `query` in the current generation, or undefined. */
+  lookup(q: PlainQuery, query: Buffer): CachedAnswer<L> | undefined {
+    if (!this.current()) return undefined;
+    const list = this.entries.get(q.hash);
+    if (list === undefined) return undefined;
+    const len = q.nameEnd - 12;
+    for (const e of list) {
+      if (e.variant !== q.variant || e.name.length !== len) continue;
+      let same = true;
+      for (let i = 0; i < len; i++) {
+        const c = query[12 + i]!;
+        if ((c >= 0x41 && c <= 0x5a ? c | 0x20 : c) !== e.name[i]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return e;
     }
-    return this.entries.get(q.key);
+    return undefined;
   }
 
   /** The reply to `query` built from `hit`: a fresh Buffer with id, RD, CD and the question's spelling patched in. */
   static render<L>(hit: CachedAnswer<L>, query: Buffer, q: PlainQuery): Buffer {
     const t = hit.bytes;
     const out = Buffer.allocUnsafe(t.length);
-    t.copy(out);
+    out.set(t);
     out[0] = query[0]!;
     out[1] = query[1]!;
     out[2] = (t[2]! & 0xfe) | (query[2]! & 0x01); // RD
     out[3] = (t[3]! & 0xef) | (query[3]! & 0x10); // CD
-    query.copy(out, 12, 12, q.nameEnd);
-    for (const at of hit.echoes) query.copy(out, at, 12, q.nameEnd);
+    if (q.upper) {
+      // The kept reply spells the name in lower case; DNS echoes the client's spelling.
+      // Byte by byte: names are short, and a loop costs less than a copy call here.
+      const end = q.nameEnd;
+      for (let i = 12; i < end; i++) out[i] = query[i]!;
+      for (const at of hit.echoes) for (let i = 12, j = at; i < end; i++, j++) out[j] = query[i]!;
+    }
     return out;
   }
 
@@ -190,29 +254,64 @@ export class AnswerCache<L> {
   store(q: PlainQuery, query: Buffer, reply: Buffer, labels: L): CachedAnswer<L> | undefined {
     const echoes = questionEchoes(reply, query, q);
     if (!echoes) return undefined;
-    const entry = { bytes: Buffer.from(reply), echoes, labels };
-    this.adopt(q.key, entry);
+    const bytes = Buffer.from(reply);
+    const name = Buffer.from(query.subarray(12, q.nameEnd));
+    lowerLetters(name, 0, name.length);
+    lowerLetters(bytes, 12, q.nameEnd);
+    for (const at of echoes) lowerLetters(bytes, at, at + name.length);
+    const entry: CachedAnswer<L> = { bytes, echoes, labels, name, variant: q.variant };
+    this.adopt(entry);
     return entry;
   }
 
   /** Keeps an entry another cache made (a reader process gets its parent's) for the current generation. */
-  adopt(key: string, entry: CachedAnswer<L>): void {
-    const g = this.opts.generation();
-    if (g !== this.gen) {
-      this.entries.clear();
-      this.gen = g;
+  adopt(entry: CachedAnswer<L>): void {
+    this.current();
+    const h = hashWireName(entry.name, 0, entry.name.length);
+    let list = this.entries.get(h);
+    if (!list) this.entries.set(h, (list = []));
+    const i = list.findIndex((e) => e.variant === entry.variant && e.name.equals(entry.name));
+    if (i >= 0) list[i] = entry;
+    else {
+      list.push(entry);
+      this.count++;
     }
-    this.entries.delete(key);
-    this.entries.set(key, entry);
-    while (this.entries.size > this.capacity) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest === undefined) break;
-      this.entries.delete(oldest);
+    this.order.push(entry);
+    while (this.count > this.capacity) {
+      const oldest = this.order.shift();
+      if (!oldest) break;
+      const oh = hashWireName(oldest.name, 0, oldest.name.length);
+      const ol = this.entries.get(oh);
+      const at = ol ? ol.indexOf(oldest) : -1;
+      if (at < 0) continue; // replaced since
+      ol!.splice(at, 1);
+      if (ol!.length === 0) this.entries.delete(oh);
+      this.count--;
     }
+    // Replaced entries pile up in `order` only as fast as answers are replaced: drop them now and then.
+    if (this.order.length > 2 * this.capacity + 1024) this.order = this.order.filter((e) => this.entries.get(hashWireName(e.name, 0, e.name.length))?.includes(e));
   }
 
   /** Entries held now. */
   get size(): number {
-    return this.entries.size;
+    return this.count;
+  }
+
+  /** Empties the cache when the generation moved; false then (nothing cached is current). */
+  private current(): boolean {
+    const g = this.opts.generation();
+    if (g === this.gen) return true;
+    this.entries.clear();
+    this.order = [];
+    this.count = 0;
+    this.gen = g;
+    return false;
+  }
+}
+
+function lowerLetters(b: Buffer, start: number, end: number): void {
+  for (let i = start; i < end; i++) {
+    const c = b[i]!;
+    if (c >= 0x41 && c <= 0x5a) b[i] = c | 0x20;
   }
 }

@@ -21,7 +21,7 @@ function send(m: FromReader): void {
 function onPacket(udp: UdpSocket, msg: Buffer, rinfo: RemoteInfo): void {
   const t0 = process.hrtime.bigint();
   const plain = parsePlainQuery(msg, 'udp', maxUdpSize);
-  const hit = plain && cache.lookup(plain);
+  const hit = plain && cache.lookup(plain, msg);
   if (!hit) {
     send({ t: 'miss', buf: msg, address: rinfo.address, port: rinfo.port });
     return;
@@ -50,7 +50,8 @@ process.on('message', (m: ToReader, handle: unknown) => {
     // Generations only grow; an answer from an older one is stale on arrival.
     if (m.g > gen) gen = m.g;
     if (m.g !== gen) return;
-    cache.adopt(m.key, { bytes: Buffer.from(m.bytes.buffer, m.bytes.byteOffset, m.bytes.byteLength), echoes: m.echoes, labels: m.labels ? hits.get(...m.labels) : undefined });
+    const view = (u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+    cache.adopt({ bytes: view(m.bytes), echoes: m.echoes, name: view(m.name), variant: m.variant, labels: m.labels ? hits.get(...m.labels) : undefined });
   }
 });
 

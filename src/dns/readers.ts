@@ -31,7 +31,7 @@ export const HOLD_LIMIT_MS = 100;
 export type ToReader =
   | { t: 'socket'; maxUdpSize: number; g: number }
   | { t: 'gen'; g: number }
-  | { t: 'put'; g: number; key: string; bytes: Uint8Array; echoes: number[]; labels: [zone: string, type: string, rcode: string] | null };
+  | { t: 'put'; g: number; bytes: Uint8Array; echoes: number[]; name: Uint8Array; variant: number; labels: [zone: string, type: string, rcode: string] | null };
 
 /** Reader → parent: `ready` once it listens for messages (a handle sent earlier would be lost), queries it cannot answer, counts. */
 export type FromReader = { t: 'ready' } | { t: 'gen'; g: number } | { t: 'miss'; buf: Uint8Array; address: string; port: number } | { t: 'hits'; rows: HitRow[] };
@@ -77,7 +77,7 @@ export interface DnsReadersOptions {
 /**
  * @example
  * const readers = new DnsReaders({ count: 1, udp, maxUdpSize: 4096, generation, onMiss, onHits, log });
- * readers.put(key, entry);       // after the parent caches an answer
+ * readers.put(entry);            // after the parent caches an answer
  * readers.generationChanged();   // after the projection changes
  * readers.close();
  */
@@ -102,10 +102,10 @@ export class DnsReaders {
   }
 
   /** Copies an answer the parent just cached to every reader. */
-  put(key: string, entry: CachedAnswer<HitCounter | undefined>): void {
+  put(entry: CachedAnswer<HitCounter | undefined>): void {
     if (!this.ready.size) return;
     const l = entry.labels;
-    const m: ToReader = { t: 'put', g: this.opts.generation(), key, bytes: entry.bytes, echoes: entry.echoes, labels: l ? [l.zone, l.type, l.rcode] : null };
+    const m: ToReader = { t: 'put', g: this.opts.generation(), bytes: entry.bytes, echoes: entry.echoes, name: entry.name, variant: entry.variant, labels: l ? [l.zone, l.type, l.rcode] : null };
     for (const c of this.ready) if (c.connected) c.send(m);
   }
 

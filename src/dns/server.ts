@@ -118,7 +118,7 @@ export class DnsServer {
     const t0 = process.hrtime.bigint();
     const plain = this.answers ? parsePlainQuery(buf, proto, this.maxUdpSize) : undefined;
     if (plain) {
-      const hit = this.answers!.lookup(plain);
+      const hit = this.answers!.lookup(plain, buf);
       if (hit) {
         const out = AnswerCache.render(hit, buf, plain);
         hit.labels?.add(hitSlot(proto, remote.includes(':')), Number(process.hrtime.bigint() - t0) / 1e9);
@@ -208,7 +208,7 @@ export class DnsServer {
     // A reply is reused only when the chain vouches it is a function of the question and the projection alone.
     if (plain && last?.cacheable === true && last.rcode !== 'SERVFAIL') {
       const entry = this.answers!.store(plain, buf, out, this.metrics?.hits.get(zone, type, String(last.rcode)));
-      if (entry && proto === 'udp') this.readers?.put(plain.key, entry);
+      if (entry && proto === 'udp') this.readers?.put(entry);
     }
     return out;
   }
@@ -297,8 +297,8 @@ export class DnsServer {
         onMiss: (msg, address, port) => {
           // An answer cached here before the reader started: give it a copy, or it would ask every time.
           const plain = parsePlainQuery(msg, 'udp', this.maxUdpSize);
-          const hit = plain && this.answers!.lookup(plain);
-          if (hit) this.readers?.put(plain.key, hit);
+          const hit = plain && this.answers!.lookup(plain, msg);
+          if (hit) this.readers?.put(hit);
           this.onUdp(udp, msg, address, port);
         },
         onHits: (row) => {
