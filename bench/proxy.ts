@@ -2,7 +2,7 @@
  * Service proxy benchmark (issue 5), `npm run bench -- proxy [--quick] [--workers N]`.
  *
  * Part 1, the data path: three identical HTTP backends (bench/backends/
- * http-backends.ts, their own process, 127.77.0.1-3) are reached four ways,
+ * http-backends.ts, their own process, 127.77.0.1-3) are reached five ways,
  * each alone on the 2 shared cores with the same load generator (`wrk`, 2
  * threads, 20 connections, same duration), best of N rounds in rotating order:
  * - skiff: the userspace data path in its own process (bench/backends/
@@ -11,6 +11,9 @@
  *   (two processes accept on the ClusterIP, like HAProxy's two threads);
  * - skiff/1: the same with one process, i.e. before the accept workers;
  * - HAProxy (Debian `haproxy`): `mode tcp`, roundrobin, same backends, `nbthread 2`;
+ * - pipe: a naive Node proxy (bench/backends/pipe-proxy.ts, `pipe()` both ways,
+ *   as many accepting processes as skiff), the anchor issue 5 names: about what
+ *   Node's sockets allow here, measured in the same rounds;
  * - direct: wrk against one backend (the ceiling).
  * Each gets new connections/s (`Connection: close`), keep-alive requests/s and
  * bytes/s with a 1 MiB response. Goals: ≥ 1.0×, ≥ 1.0×, ≥ 0.8× HAProxy.
@@ -39,6 +42,7 @@ const HERE = new URL('.', import.meta.url).pathname;
 const BACKEND_IPS = ['127.77.0.1', '127.77.0.2', '127.77.0.3'];
 const SKIFF_VIP = '127.78.0.1';
 const HAPROXY_VIP = '127.78.0.2';
+const PIPE_VIP = '127.78.0.3';
 
 interface Child {
   proc: ChildProcess;
@@ -167,7 +171,7 @@ function haproxyConfig(port: number, backendPort: number): string {
 
 const fmt = (n: number): string => (n >= 1e6 ? `${(n / 1024 ** 2).toFixed(0)} MiB` : n.toFixed(0));
 
-type Target = 'skiff' | 'skiff1' | 'haproxy' | 'direct';
+type Target = 'skiff' | 'skiff1' | 'haproxy' | 'direct' | 'pipe';
 
 /** Best of `a` and `b` per metric: other load on the shared cores only ever slows a run down. */
 function best(a: TargetResult | undefined, b: TargetResult): TargetResult {
@@ -222,14 +226,24 @@ async function benchDataPath(seconds: number, rounds: number, workers: number): 
       await exited;
     }
   };
+  const runPipe = async (): Promise<TargetResult> => {
+    const pport = await freePort(PIPE_VIP);
+    const { child } = await startChild(process.execPath, [...tsx, join(HERE, 'backends/pipe-proxy.ts'), PIPE_VIP, String(pport), String(workers), String(backendPort), ...BACKEND_IPS], /ready/);
+    try {
+      return measure(PIPE_VIP, pport, seconds);
+    } finally {
+      await child.stop();
+    }
+  };
   const runners: Record<Target, () => Promise<TargetResult>> = {
     direct: async () => measure(BACKEND_IPS[0]!, backendPort, seconds),
+    pipe: runPipe,
     haproxy: runHaproxy,
     skiff: () => runSkiff(workers),
     skiff1: () => runSkiff(1),
   };
   try {
-    const order: Target[] = ['direct', 'haproxy', 'skiff', 'skiff1'];
+    const order: Target[] = ['direct', 'haproxy', 'skiff', 'skiff1', 'pipe'];
     for (let r = 0; r < rounds; r++) {
       // Rotate the order so a slow spell on the shared machine does not always hit the same target.
       for (let i = 0; i < order.length; i++) {
@@ -247,26 +261,26 @@ async function benchDataPath(seconds: number, rounds: number, workers: number): 
     ['keep-alive requests/s', (r) => r.keepAlive.rps, 1.0],
     ['bytes/s (1 MiB responses)', (r) => r.bytes.bps, 0.8],
   ];
-  const { skiff, skiff1, haproxy, direct } = results as Record<Target, TargetResult>;
+  const { skiff, skiff1, haproxy, direct, pipe } = results as Record<Target, TargetResult>;
   console.log(`wrk -t2 -c20, ${seconds} s per run, best of ${rounds} round(s), each target alone; 3 backends round robin (direct: one backend)`);
-  console.log(`skiff: userspace data path with ${workers} accepting processes; skiff/1: one process (before the accept workers)`);
-  console.log(`${'metric'.padEnd(27)}${'skiff'.padStart(10)}${'skiff/1'.padStart(10)}${'HAProxy'.padStart(10)}${'direct'.padStart(10)}${'skiff/HAProxy'.padStart(15)}${'skiff/1/HAProxy'.padStart(17)}   goal`);
+  console.log(`skiff: userspace data path with ${workers} accepting processes; skiff/1: one process (before the accept workers); pipe: a naive Node pipe() proxy with ${workers} accepting processes`);
+  console.log(`${'metric'.padEnd(27)}${'skiff'.padStart(10)}${'skiff/1'.padStart(10)}${'pipe'.padStart(10)}${'HAProxy'.padStart(10)}${'direct'.padStart(10)}${'skiff/HAProxy'.padStart(15)}${'skiff/1/HAProxy'.padStart(17)}${'pipe/HAProxy'.padStart(14)}   goal`);
   for (const [name, get, goal] of rows) {
     const ratio = get(skiff) / get(haproxy);
     console.log(
-      `${name.padEnd(27)}${fmt(get(skiff)).padStart(10)}${fmt(get(skiff1)).padStart(10)}${fmt(get(haproxy)).padStart(10)}${fmt(get(direct)).padStart(10)}` +
-        `${`${ratio.toFixed(2)}x`.padStart(15)}${`${(get(skiff1) / get(haproxy)).toFixed(2)}x`.padStart(17)}   >= ${goal.toFixed(1)}x ${ratio >= goal ? 'met' : 'NOT met'}`,
+      `${name.padEnd(27)}${fmt(get(skiff)).padStart(10)}${fmt(get(skiff1)).padStart(10)}${fmt(get(pipe)).padStart(10)}${fmt(get(haproxy)).padStart(10)}${fmt(get(direct)).padStart(10)}` +
+        `${`${ratio.toFixed(2)}x`.padStart(15)}${`${(get(skiff1) / get(haproxy)).toFixed(2)}x`.padStart(17)}${`${(get(pipe) / get(haproxy)).toFixed(2)}x`.padStart(14)}   >= ${goal.toFixed(1)}x ${ratio >= goal ? 'met' : 'NOT met'}`,
     );
   }
   const errs = (r: TargetResult): number => r.close.errors + r.keepAlive.errors + r.bytes.errors;
-  if (errs(skiff) + errs(skiff1) + errs(haproxy) + errs(direct) > 0) {
-    console.log(`socket errors/non-2xx: skiff ${errs(skiff)}, skiff/1 ${errs(skiff1)}, HAProxy ${errs(haproxy)}, direct ${errs(direct)}`);
+  if (errs(skiff) + errs(skiff1) + errs(haproxy) + errs(direct) + errs(pipe) > 0) {
+    console.log(`socket errors/non-2xx: skiff ${errs(skiff)}, skiff/1 ${errs(skiff1)}, pipe ${errs(pipe)}, HAProxy ${errs(haproxy)}, direct ${errs(direct)}`);
   }
   const cond = `wrk -t2 -c20, best of ${rounds}x${seconds} s, ${workers} accepting processes`;
   const units: Record<string, [string, number]> = { 'new connections/s': ['/s', 1], 'keep-alive requests/s': ['/s', 1], 'bytes/s (1 MiB responses)': ['MiB/s', 1024 ** 2] };
   return rows.map(([name, get, goal], i) => {
     const [unit, div] = units[name]!;
-    return makeRow({ group: 'proxy', measure: `${name}${i === 0 ? ` (${cond})` : ''}`, skiff: get(skiff) / div, peer: get(haproxy) / div, peerName: 'HAProxy', unit, better: 'higher', minRatio: goal, note: i === 0 ? `one accepting process (skiff/1): ${(get(skiff1) / get(haproxy)).toFixed(2)}x HAProxy; direct to one backend: ${fmt(get(direct))}/s` : undefined });
+    return makeRow({ group: 'proxy', measure: `${name}${i === 0 ? ` (${cond})` : ''}`, skiff: get(skiff) / div, peer: get(haproxy) / div, peerName: 'HAProxy', unit, better: 'higher', minRatio: goal, note: `naive Node pipe() proxy, ${workers} processes: ${(get(pipe) / get(haproxy)).toFixed(2)}x HAProxy (skiff: ${(get(skiff) / get(pipe)).toFixed(2)}x it)${i === 0 ? `; one accepting process (skiff/1): ${(get(skiff1) / get(haproxy)).toFixed(2)}x HAProxy; direct to one backend: ${fmt(get(direct))}/s` : ''}` });
   });
 }
 
