@@ -11,9 +11,9 @@
  * once every process reads the socket. Replies go through the same synchronous
  * address lookup skiff's server and readers use.
  */
-import { fork } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
 import { lookUpSynchronously } from '../../src/dns/readers.js';
+import { serveShared, shareWithChildren } from './share-handle.js';
 
 /** TYPE A, CLASS IN, TTL 5, RDLENGTH 4, 127.96.0.1, after a pointer to offset 12. */
 const ANSWER = Buffer.from([0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 5, 0, 4, 127, 96, 0, 1]);
@@ -40,33 +40,15 @@ function serve(udp: Socket): void {
 }
 
 if (process.argv[2] === '--child') {
-  process.on('message', (m: string, handle: unknown) => {
-    if (m !== 'socket') return;
-    const udp = handle as Socket;
+  serveShared<Socket>((udp) => {
     lookUpSynchronously(udp);
     serve(udp);
-    process.send!('ready');
   });
-  process.on('disconnect', () => process.exit(0));
-  // A handle sent before this process listens would be lost: ask for it now.
-  process.send!('hello');
 } else {
   const [host = '127.0.5.53', procs = '2'] = process.argv.slice(2);
   const udp = createSocket({ type: 'udp4', lookup: (address, _opts, cb) => (cb as (err: null, address: string, family: number) => void)(null, address, 4) });
   udp.bind(0, host, () => {
     serve(udp);
-    const children = Array.from({ length: Math.max(0, Number(procs) - 1) }, () => fork(process.argv[1]!, ['--child'], { execArgv: process.execArgv }));
-    let ready = 0;
-    const done = (): void => {
-      if (++ready === children.length + 1) console.log(`ready ${udp.address().port}`);
-    };
-    for (const c of children) {
-      c.on('message', (m) => {
-        if (m === 'hello') c.send('socket', udp);
-        else if (m === 'ready') done();
-      });
-    }
-    done();
+    shareWithChildren(udp, Number(procs), [], () => console.log(`ready ${udp.address().port}`));
   });
-  process.on('SIGTERM', () => process.exit(0));
 }

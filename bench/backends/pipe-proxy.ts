@@ -9,8 +9,8 @@
  * Usage: `node --import tsx pipe-proxy.ts VIP VPORT PROCESSES BACKEND_PORT BACKEND_IP…`;
  * prints `ready` once every process accepts.
  */
-import { fork } from 'node:child_process';
 import net from 'node:net';
+import { serveShared, shareWithChildren } from './share-handle.js';
 
 const isChild = process.argv[2] === '--child';
 const [vip, vport, procs, bport, ...ips] = process.argv.slice(isChild ? 3 : 2);
@@ -25,33 +25,12 @@ function onConnection(client: net.Socket): void {
 }
 
 if (isChild) {
-  process.on('message', (m: string, handle: unknown) => {
-    if (m !== 'server') return;
-    (handle as net.Server).on('connection', onConnection);
-    process.send!('ready');
-  });
-  process.on('disconnect', () => process.exit(0));
-  // A handle sent before this process listens would be lost: ask for it now.
-  process.send!('hello');
+  serveShared<net.Server>((server) => server.on('connection', onConnection));
 } else {
   if (!vip || !vport || !procs || !bport || ips.length === 0) {
     console.error('usage: pipe-proxy.ts VIP VPORT PROCESSES BACKEND_PORT BACKEND_IP…');
     process.exit(2);
   }
   const server = net.createServer(onConnection);
-  server.listen(Number(vport), vip, () => {
-    const children = Array.from({ length: Math.max(0, Number(procs) - 1) }, () => fork(process.argv[1]!, ['--child', ...process.argv.slice(2)], { execArgv: process.execArgv }));
-    let ready = 0;
-    const done = (): void => {
-      if (++ready === children.length + 1) console.log('ready');
-    };
-    for (const c of children) {
-      c.on('message', (m) => {
-        if (m === 'hello') c.send('server', server);
-        else if (m === 'ready') done();
-      });
-    }
-    done();
-  });
-  process.on('SIGTERM', () => process.exit(0));
+  server.listen(Number(vport), vip, () => shareWithChildren(server, Number(procs), process.argv.slice(2), () => console.log('ready')));
 }

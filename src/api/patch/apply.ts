@@ -37,6 +37,7 @@ import {
   isSubset,
   keyElement,
   memberPaths,
+  nodeAt,
   overlaps,
   pathString,
   toFieldsV1,
@@ -650,15 +651,7 @@ function addedTree(r: unknown, fm: FieldMeta | undefined, meta: PatchMeta | unde
 
 /** Puts `sub` into `set` at `path` (merging with what is there). */
 function graft(set: FieldNode, path: readonly string[], sub: FieldNode): void {
-  let node = set;
-  for (const pe of path) {
-    let next = node.children.get(pe);
-    if (!next) {
-      next = emptySet();
-      node.children.set(pe, next);
-    }
-    node = next;
-  }
+  const node = nodeAt(set, path);
   if (sub.member) node.member = true;
   for (const [pe, c] of sub.children) node.children.set(pe, node.children.has(pe) ? union(node.children.get(pe)!, c) : c);
 }

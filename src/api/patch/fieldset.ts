@@ -19,8 +19,8 @@ export function emptySet(): FieldNode {
   return { member: false, children: new Map() };
 }
 
-/** Adds `path` (a list of path-element strings) to `set` as a member. */
-export function insertPath(set: FieldNode, path: readonly string[]): void {
+/** The node of `set` at `path`, made (as a non-member, with its parents) where missing. */
+export function nodeAt(set: FieldNode, path: readonly string[]): FieldNode {
   let node = set;
   for (const pe of path) {
     let next = node.children.get(pe);
@@ -30,6 +30,12 @@ export function insertPath(set: FieldNode, path: readonly string[]): void {
     }
     node = next;
   }
+  return node;
+}
+
+/** Adds `path` (a list of path-element strings) to `set` as a member. */
+export function insertPath(set: FieldNode, path: readonly string[]): void {
+  const node = nodeAt(set, path);
   if (path.length > 0) node.member = true;
 }
 
