@@ -98,10 +98,8 @@ export function newDaemonPod(ds: DaemonSet, node: string, hash: string): Pod {
   return { apiVersion: 'v1', kind: 'Pod', metadata: meta, spec };
 }
 
-/** Condition `Ready=True`. */
-export function isPodReady(pod: Pod): boolean {
-  return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
-}
+/** Condition `Ready=True` (one definition for every controller). */
+export { isPodReady } from '../replicaset/pods.js';
 
 /**
  * Ready for at least `minReadySeconds` at `nowMs` (upstream `IsPodAvailable`: with a
