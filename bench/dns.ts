@@ -29,6 +29,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Endpoints, Service } from 'kubernetes-types/core/v1.js';
 import { startCluster } from '../src/cli/cluster.js';
+import { startChild, type Child } from './child.js';
 import { makeRow, type BenchRow } from './row.js';
 
 const NAMES = 1000;
@@ -200,30 +201,6 @@ function startDnsmasq(port: number, hostsFiles: string[]): ChildProcess {
   return spawn('dnsmasq', args, { stdio: ['ignore', 'ignore', 'pipe'] });
 }
 
-/** Starts the bare Node responder with as many processes as skiff's server reads with; resolves with it and its port. */
-function startFloor(): Promise<{ proc: ChildProcess; port: number }> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', join(HERE, 'backends/dns-floor.ts'), FLOOR_HOST, String(READERS)], { stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => {
-      proc.kill('SIGKILL');
-      reject(new Error(`the bare Node responder did not start within 30 s: ${out}`));
-    }, 30_000);
-    proc.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /ready (\d+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ proc, port: Number(m[1]) });
-      }
-    });
-    proc.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`the bare Node responder exited (${code}) before it was ready: ${out}`));
-    });
-  });
-}
-
 function fmt(n: number, digits = 0): string {
   return Number.isFinite(n) ? n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) : 'n/a';
 }
@@ -236,7 +213,7 @@ export async function benchDns(): Promise<BenchRow[]> {
   const dir = mkdtempSync(join(tmpdir(), 'skiff-bench-dns-'));
   const cluster = await startCluster({ dataDir: join(dir, 'data'), store: 'memory', port: 0, controllers: 'core', nodes: 0, clusterDNS: '127.96.0.10', dnsUpstreams: ['127.0.0.1:9'], dnsReaders: READERS });
   let dnsmasq: ChildProcess | undefined;
-  let floorProc: ChildProcess | undefined;
+  let floorServer: Child | undefined;
   const prober = new Prober();
   try {
     const client = cluster.client;
@@ -296,17 +273,18 @@ export async function benchDns(): Promise<BenchRow[]> {
     // Alternate runs so both sides see the same background load; keep each side's best.
     const best = (a: PerfResult | undefined, b: PerfResult): PerfResult => (!a || b.qps > a.qps ? b : a);
     // The bare Node responder runs in the same rounds: Node's own ceiling at that moment.
-    const started = await startFloor();
-    floorProc = started.proc;
+    const started = await startChild(process.execPath, ['--import', 'tsx', join(HERE, 'backends/dns-floor.ts'), FLOOR_HOST, String(READERS)], /ready (\d+)/);
+    floorServer = started.child;
+    const floorPort = Number(started.match[1]);
     let skiff: PerfResult | undefined;
     let peer: PerfResult | undefined;
     let floor: PerfResult | undefined;
     for (let round = 0; round < 2; round++) {
       peer = best(peer, await perf(DNSMASQ_HOST, dnsmasqPort, queryFile, seconds, `svc-1.${NS}.svc.${ZONE}`));
       skiff = best(skiff, await perf(dnsAddr.host, dnsAddr.port, queryFile, seconds, `svc-1.${NS}.svc.${ZONE}`));
-      floor = best(floor, await perf(FLOOR_HOST, started.port, queryFile, seconds, `svc-1.${NS}.svc.${ZONE}`));
+      floor = best(floor, await perf(FLOOR_HOST, floorPort, queryFile, seconds, `svc-1.${NS}.svc.${ZONE}`));
     }
-    floorProc.kill('SIGTERM');
+    await floorServer.stop();
 
     // Change-to-answer: skiff through the API, informer and projection; dnsmasq through its hosts file and SIGHUP.
     const c2aSkiff: number[] = [];
@@ -367,7 +345,7 @@ export async function benchDns(): Promise<BenchRow[]> {
     ];
   } finally {
     prober.close();
-    if (floorProc && floorProc.exitCode === null) floorProc.kill('SIGTERM');
+    await floorServer?.stop();
     if (dnsmasq && dnsmasq.exitCode === null) {
       const gone = new Promise((r) => dnsmasq!.once('exit', r));
       dnsmasq.kill('SIGTERM');

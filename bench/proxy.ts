@@ -36,6 +36,7 @@ import { join } from 'node:path';
 import type { Service } from 'kubernetes-types/core/v1.js';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
 import { startCluster } from '../src/cli/cluster.js';
+import { startChild } from './child.js';
 import { failedRow, makeRow, type BenchRow } from './row.js';
 
 const HERE = new URL('.', import.meta.url).pathname;
@@ -43,47 +44,6 @@ const BACKEND_IPS = ['127.77.0.1', '127.77.0.2', '127.77.0.3'];
 const SKIFF_VIP = '127.78.0.1';
 const HAPROXY_VIP = '127.78.0.2';
 const PIPE_VIP = '127.78.0.3';
-
-interface Child {
-  proc: ChildProcess;
-  stop(): Promise<void>;
-}
-
-/** Spawns `cmd` and resolves once a stdout line matches `ready`. */
-function startChild(cmd: string, args: string[], ready: RegExp, env: NodeJS.ProcessEnv = process.env): Promise<{ child: Child; match: RegExpExecArray }> {
-  const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'], env });
-  const child: Child = {
-    proc,
-    async stop() {
-      if (proc.exitCode !== null || proc.signalCode !== null) return;
-      const exited = new Promise((r) => proc.once('exit', r));
-      proc.kill('SIGTERM');
-      const k = setTimeout(() => proc.kill('SIGKILL'), 3000);
-      await exited;
-      clearTimeout(k);
-    },
-  };
-  return new Promise((resolve, reject) => {
-    let buf = '';
-    const t = setTimeout(() => {
-      void child.stop();
-      reject(new Error(`${cmd} ${args.join(' ')} did not become ready in 30 s; output:\n${buf}`));
-    }, 30_000);
-    proc.stdout!.on('data', (d: Buffer) => {
-      buf += d.toString();
-      const m = ready.exec(buf);
-      if (m) {
-        clearTimeout(t);
-        resolve({ child, match: m });
-      }
-    });
-    proc.once('error', (err) => reject(new Error(`cannot start ${cmd}: ${err.message}`)));
-    proc.once('exit', (code) => {
-      clearTimeout(t);
-      reject(new Error(`${cmd} exited with ${code} before it was ready; output:\n${buf}`));
-    });
-  });
-}
 
 async function freePort(host: string): Promise<number> {
   const s = net.createServer();

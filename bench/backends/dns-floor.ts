@@ -12,7 +12,7 @@
  * address lookup skiff's server and readers use.
  */
 import { createSocket, type Socket } from 'node:dgram';
-import { lookUpSynchronously } from '../../src/dns/readers.js';
+import { lookUpSynchronously, syncLookup } from '../../src/dns/readers.js';
 import { serveShared, shareWithChildren } from './share-handle.js';
 
 /** TYPE A, CLASS IN, TTL 5, RDLENGTH 4, 127.96.0.1, after a pointer to offset 12. */
@@ -46,7 +46,7 @@ if (process.argv[2] === '--child') {
   });
 } else {
   const [host = '127.0.5.53', procs = '2'] = process.argv.slice(2);
-  const udp = createSocket({ type: 'udp4', lookup: (address, _opts, cb) => (cb as (err: null, address: string, family: number) => void)(null, address, 4) });
+  const udp = createSocket({ type: 'udp4', lookup: syncLookup(4) });
   udp.bind(0, host, () => {
     serve(udp);
     shareWithChildren(udp, Number(procs), [], () => console.log(`ready ${udp.address().port}`));

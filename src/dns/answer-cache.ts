@@ -196,9 +196,8 @@ export interface AnswerCacheOptions {
  */
 export class AnswerCache<L> {
   private readonly entries = new Map<number, Array<CachedAnswer<L>>>();
-  /** Entries in the order they were kept (replaced ones linger until they come up). */
-  private order: Array<CachedAnswer<L>> = [];
-  private count = 0;
+  /** Every entry held, oldest first. */
+  private readonly order = new Set<CachedAnswer<L>>();
   private gen: number;
   private readonly capacity: number;
 
@@ -271,30 +270,24 @@ export class AnswerCache<L> {
     let list = this.entries.get(h);
     if (!list) this.entries.set(h, (list = []));
     const i = list.findIndex((e) => e.variant === entry.variant && e.name.equals(entry.name));
-    if (i >= 0) list[i] = entry;
-    else {
-      list.push(entry);
-      this.count++;
-    }
-    this.order.push(entry);
-    while (this.count > this.capacity) {
-      const oldest = this.order.shift();
-      if (!oldest) break;
+    if (i >= 0) {
+      this.order.delete(list[i]!);
+      list[i] = entry;
+    } else list.push(entry);
+    this.order.add(entry);
+    while (this.order.size > this.capacity) {
+      const oldest = this.order.values().next().value!;
+      this.order.delete(oldest);
       const oh = hashWireName(oldest.name, 0, oldest.name.length);
-      const ol = this.entries.get(oh);
-      const at = ol ? ol.indexOf(oldest) : -1;
-      if (at < 0) continue; // replaced since
-      ol!.splice(at, 1);
-      if (ol!.length === 0) this.entries.delete(oh);
-      this.count--;
+      const ol = this.entries.get(oh)!;
+      ol.splice(ol.indexOf(oldest), 1);
+      if (ol.length === 0) this.entries.delete(oh);
     }
-    // Replaced entries pile up in `order` only as fast as answers are replaced: drop them now and then.
-    if (this.order.length > 2 * this.capacity + 1024) this.order = this.order.filter((e) => this.entries.get(hashWireName(e.name, 0, e.name.length))?.includes(e));
   }
 
   /** Entries held now. */
   get size(): number {
-    return this.count;
+    return this.order.size;
   }
 
   /** Empties the cache when the generation moved; false then (nothing cached is current). */
@@ -302,8 +295,7 @@ export class AnswerCache<L> {
     const g = this.opts.generation();
     if (g === this.gen) return true;
     this.entries.clear();
-    this.order = [];
-    this.count = 0;
+    this.order.clear();
     this.gen = g;
     return false;
   }

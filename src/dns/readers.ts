@@ -15,7 +15,7 @@
  * {@link REPORT_INTERVAL_MS}; the parent adds it to its metrics.
  */
 import type { ChildProcess } from 'node:child_process';
-import type { Socket as UdpSocket } from 'node:dgram';
+import type { SocketOptions, Socket as UdpSocket } from 'node:dgram';
 import { forkWorker, siblingEntry } from '../client/fork-worker.js';
 import type { Logger } from '../client/logger.js';
 import type { CachedAnswer } from './answer-cache.js';
@@ -37,6 +37,11 @@ export type ToReader =
 export type FromReader = { t: 'ready' } | { t: 'gen'; g: number } | { t: 'miss'; buf: Uint8Array; address: string; port: number } | { t: 'hits'; rows: HitRow[] };
 
 const ENTRY = siblingEntry('./reader-process', import.meta.url);
+
+/** The `lookup` option for `createSocket` that hands an IP literal straight back (see {@link lookUpSynchronously}). */
+export function syncLookup(family: 4 | 6): NonNullable<SocketOptions['lookup']> {
+  return (address, _opts, cb) => (cb as (err: null, address: string, family: number) => void)(null, address, family);
+}
 
 /**
  * dgram passes the destination of every `send` through the socket's lookup

@@ -11,7 +11,7 @@ import { errorMessage, silentLogger, type Logger } from '../client/logger.js';
 import { AnswerCache, parsePlainQuery, type PlainQuery } from './answer-cache.js';
 import { hitSlot, type HitCounter } from './hit-counters.js';
 import { DnsMetrics, typeLabel } from './metrics.js';
-import { DnsReaders } from './readers.js';
+import { DnsReaders, syncLookup } from './readers.js';
 import { rcodeReply, type DnsQuery, type DnsReply, type Next } from './query.js';
 import { encodeReply, errorReply, parseRequest, replyLimit, type ParsedRequest } from './wire.js';
 
@@ -254,7 +254,7 @@ export class DnsServer {
     // Replies go to the IP the query came from: a synchronous lookup spares dgram a
     // dns.lookup round through process.nextTick for every reply.
     const family = host.includes(':') ? 6 : 4;
-    const udp = createSocket({ type: family === 6 ? 'udp6' : 'udp4', lookup: (address, _opts, cb) => (cb as (err: null, address: string, family: number) => void)(null, address, family) });
+    const udp = createSocket({ type: family === 6 ? 'udp6' : 'udp4', lookup: syncLookup(family) });
     udp.on('message', (msg, rinfo) => this.onUdp(udp, msg, rinfo.address, rinfo.port));
     try {
       await new Promise<void>((resolve, reject) => {
