@@ -9,12 +9,6 @@ import type { ErrorReason, ProxyMetrics } from '../../metrics.js';
 import type { Backend } from '../../schedulers/scheduler.js';
 import type { ServicePortInfo } from '../../service-port.js';
 
-/** A connection whose byte counts can be folded into its backend's totals. */
-export interface LiveTraffic {
-  /** Adds bytes moved since the last flush to the backend's counters. */
-  flush(): void;
-}
-
 type Child = Counter.Internal;
 
 /** A backend of the userspace data path. */
@@ -33,8 +27,6 @@ export class UserspaceBackend implements Backend {
   bytesOut = 0;
   errors = 0;
   picks = 0;
-  /** Open TCP connections, for live byte counts. */
-  readonly live = new Set<LiveTraffic>();
   private reportedIn = 0;
   private reportedOut = 0;
   private reportedConnections = 0;
@@ -92,13 +84,12 @@ export class UserspaceBackend implements Backend {
   }
 
   /**
-   * Brings every metric up to date: byte counts (including open connections),
-   * connections, selections and the active gauge. The connection path only adds
+   * Brings every metric up to date: byte counts (the connection path adds each
+   * read as it forwards it, so open connections are included), connections, selections and the active gauge. The connection path only adds
    * to plain numbers because a prom-client child hashes its labels on every
    * `inc`; the metrics' collect hook calls this before each scrape.
    */
   flush(): void {
-    for (const t of this.live) t.flush();
     if (this.connectionsTotal > this.reportedConnections) this.cConnections.inc(this.connectionsTotal - this.reportedConnections);
     if (this.picks > this.reportedPicks) this.cPicks.inc(this.picks - this.reportedPicks);
     if (this.active !== this.reportedActive) this.gActive.set(this.active);

@@ -133,7 +133,7 @@ export class ServicePortBalancer {
     for (const [key, b] of this.backends) {
       if (keep.has(key)) continue;
       b.listed = false;
-      if (b.active === 0 && b.live.size === 0) {
+      if (b.active === 0) {
         b.flush();
         b.forgetMetrics();
         this.backends.delete(key);

@@ -6,5 +6,5 @@
  */
 export { UserspaceDataplane, type UserspaceDataplaneOptions } from './userspace-dataplane.js';
 export { ServicePortBalancer } from './balancer.js';
-export { UserspaceBackend, type LiveTraffic } from './backend.js';
+export { UserspaceBackend } from './backend.js';
 export { Route } from './route.js';

@@ -1,32 +1,54 @@
 /**
  * The TCP listener of one Service address and the connection path behind it (the
  * HOT PATH): accept, choose a backend, dial it — on failure dial another, with
- * upstream userspace's growing timeouts (250 ms, 500 ms, 1 s, 2 s) — then splice
- * both sockets with backpressure (pause on a full write, resume on `drain`) and
- * half-close support. Event handlers are module-level functions that find their
- * connection through a symbol on the socket: no closures, no promises and no
- * `pipe()` bookkeeping (a dozen listeners per pipe) per connection; the client
- * address is read (a `getpeername` call) only when the route decides by it.
+ * upstream userspace's growing timeouts (250 ms, 500 ms, 1 s, 2 s) — then
+ * forward bytes both ways with backpressure (a write the kernel cannot take at
+ * once stops reading its source until it completes) and half-close (an orderly
+ * FIN is passed on as a shutdown; the other direction keeps flowing).
+ *
+ * Connections are Node's TCP handles themselves (raw-tcp.ts), not `net.Socket`
+ * streams: no stream state, no events, no listeners. Callbacks are module-level
+ * functions that find their connection through a symbol on the handle: no
+ * closures and no promises per connection. The client address is read (a
+ * `getpeername` call) only when the route decides by it, and the client is read
+ * only once its backend is connected (until then the kernel holds its bytes).
  */
 import net from 'node:net';
 import { normalizeAddress } from '../../address.js';
 import type { UserspaceBackend } from './backend.js';
 import type { Closable, FrontendContext } from './context.js';
 import type { Route } from './route.js';
+import {
+  ConnectWrap,
+  kArrayBufferOffset,
+  kLastWriteWasAsync,
+  kReadBytesOrError,
+  newSocketHandle,
+  readState,
+  serverHandle,
+  ShutdownWrap,
+  UV_EOF,
+  WriteWrap,
+  type ConnectReq,
+  type RawTcp,
+  type ShutdownReq,
+  type WriteReq,
+} from './raw-tcp.js';
 
 const kConn = Symbol('skiff.proxy.tcp-connection');
 const kFrontend = Symbol('skiff.proxy.tcp-frontend');
 
-type Tagged = net.Socket & { [kConn]?: TcpConnection };
+type Tagged = RawTcp & { [kConn]?: TcpConnection };
+type TaggedListener = RawTcp & { [kFrontend]?: TcpFrontend };
 
 /**
- * Backend → client is where the bytes go (responses), so each backend socket
- * reads into a buffer of its own of this size, reused from read to read: no
- * allocation per read and four times fewer reads than Node's 64 KiB. A write
- * that cannot finish at once keeps a view of it, and then the next read gets
- * another one ({@link onUpstreamRead}). Buffers come from a small pool and go
- * back when their connection ends with nothing left to write: a fresh 256 KiB
- * per connection would cost a garbage collection every few hundred connections.
+ * Backend → client is where the bytes go (responses), so each backend handle
+ * reads into a buffer of its own of this size (`useUserBuffer`): no allocation
+ * per read and four times fewer reads than Node's 64 KiB. A write the kernel
+ * cannot take at once stops the backend's reads until it completes, so the one
+ * buffer is never overwritten while a write still holds it. Buffers come from a
+ * small pool and go back when their connection closes: a fresh 256 KiB per
+ * connection would cost a garbage collection every few hundred connections.
  */
 const READ_BUFFER_BYTES = 256 * 1024;
 const READ_BUFFER_POOL_MAX = 64;
@@ -35,7 +57,6 @@ const readBufferPool: Buffer[] = [];
 function takeReadBuffer(): Buffer {
   return readBufferPool.pop() ?? Buffer.allocUnsafe(READ_BUFFER_BYTES);
 }
-type TaggedServer = net.Server & { [kFrontend]?: TcpFrontend };
 
 /**
  * Listens on one `ip:port` and forwards every accepted connection along the
@@ -44,7 +65,7 @@ type TaggedServer = net.Server & { [kFrontend]?: TcpFrontend };
 export class TcpFrontend {
   /** Swapped by each sync; read once per new connection. */
   route: Route;
-  private readonly server: TaggedServer;
+  private readonly server: net.Server;
 
   /**
    * @param adopted a listening server received from another process (the
@@ -58,17 +79,9 @@ export class TcpFrontend {
     adopted?: net.Server,
   ) {
     this.route = route;
-    this.server = adopted ?? net.createServer({ allowHalfOpen: true, noDelay: true });
-    if (adopted) {
-      // A server rebuilt from a passed handle has default options; these two are
-      // read for every accepted socket, so setting them now is enough.
-      const o = adopted as net.Server & { allowHalfOpen: boolean; noDelay: boolean };
-      o.allowHalfOpen = true;
-      o.noDelay = true;
-    }
-    this.server[kFrontend] = this;
-    this.server.on('connection', onConnection);
-    this.server.on('error', onServerError);
+    this.server = adopted ?? net.createServer();
+    this.server.on('error', (err) => this.ctx.log.warn({ address: `${this.ip}:${this.port}`, err: err.message }, 'service listener failed'));
+    if (adopted) this.acceptOnHandle();
   }
 
   /** Binds the address; rejects with the bind error (e.g. EADDRINUSE). */
@@ -78,6 +91,7 @@ export class TcpFrontend {
       this.server.once('error', onError);
       this.server.listen({ host: this.ip, port: this.port, exclusive: true }, () => {
         this.server.off('error', onError);
+        this.acceptOnHandle();
         resolve();
       });
     });
@@ -92,53 +106,62 @@ export class TcpFrontend {
   close(): void {
     this.server.close();
   }
+
+  /** Takes accepted connections straight from the listening handle, before `net` wraps them in sockets. */
+  private acceptOnHandle(): void {
+    const h = serverHandle(this.server) as TaggedListener | undefined;
+    if (!h) throw new Error(`the listener of ${this.ip}:${this.port} has no handle`);
+    h[kFrontend] = this;
+    h.onconnection = onConnection;
+  }
 }
 
-function onServerError(this: TaggedServer, err: Error): void {
-  const fe = this[kFrontend];
-  fe?.ctx.log.warn({ address: `${fe.ip}:${fe.port}`, err: err.message }, 'service listener failed');
-}
-
-function onConnection(this: TaggedServer, socket: net.Socket): void {
+function onConnection(this: TaggedListener, status: number, client: RawTcp | undefined): void {
   const fe = this[kFrontend]!;
-  const route = fe.route;
-  const client = route.needsClient ? normalizeAddress(socket.remoteAddress) : '';
-  if (!route.allows(client)) {
-    route.balancer.rejected++;
-    socket.on('error', ignore);
-    socket.resetAndDestroy();
+  if (status < 0 || !client) {
+    // What net would emit as the server's 'error' (e.g. EMFILE); the listener goes on.
+    fe.ctx.log.warn({ address: `${fe.ip}:${fe.port}`, status }, 'accepting a connection failed');
     return;
   }
-  const conn = new TcpConnection(fe.ctx, route, socket as Tagged, client);
-  conn.dial();
+  const route = fe.route;
+  let clientIP = '';
+  if (route.needsClient) {
+    const peer: { address?: string } = {};
+    client.getpeername(peer);
+    clientIP = normalizeAddress(peer.address);
+  }
+  if (!route.allows(clientIP)) {
+    route.balancer.rejected++;
+    client.reset();
+    return;
+  }
+  new TcpConnection(fe.ctx, route, client, clientIP).dial();
 }
-
-function ignore(): void {}
 
 /** One proxied client connection. */
 class TcpConnection implements Closable {
-  private upstream: Tagged | undefined;
-  private backend: UserspaceBackend | undefined;
+  up: Tagged | undefined;
+  backend: UserspaceBackend | undefined;
   private failed: UserspaceBackend[] | undefined;
   private attempt = 0;
+  private timer: NodeJS.Timeout | undefined;
   private connected = false;
-  private clientClosed = false;
-  private upstreamClosed = false;
-  private finished = false;
-  private reportedIn = 0;
-  private reportedOut = 0;
-  /** Where the backend socket reads next; dropped when a pending write still holds it. */
+  closed = false;
+  /** The FIN of the client went out to the backend, and the backend's to the client. */
+  private upShutDown = false;
+  private clientShutDown = false;
+  /** Where the backend handle reads (from {@link connected} on). */
   readBuffer: Buffer | undefined;
+  readonly client: Tagged;
 
   constructor(
     private readonly ctx: FrontendContext,
     private readonly route: Route,
-    private readonly client: Tagged,
+    client: RawTcp,
     private readonly clientIP: string,
   ) {
-    client[kConn] = this;
-    client.on('error', onClientError);
-    client.on('close', onClientClose);
+    this.client = client as Tagged;
+    this.client[kConn] = this;
     ctx.open.add(this);
   }
 
@@ -152,194 +175,160 @@ class TcpConnection implements Closable {
       return;
     }
     this.backend = b;
-    const s = net.connect({ host: b.ip, port: b.port, allowHalfOpen: true, noDelay: true, onread: { buffer: () => (this.readBuffer ??= takeReadBuffer()), callback: onUpstreamRead } }) as Tagged;
-    s[kConn] = this;
-    this.upstream = s;
-    s.setTimeout(this.ctx.dialTimeoutsMs[this.attempt] ?? 2000);
-    s.on('connect', onUpstreamConnect);
-    s.on('timeout', onUpstreamTimeout);
-    s.on('error', onUpstreamError);
-    s.on('close', onUpstreamClose);
+    const up = newSocketHandle() as Tagged;
+    up[kConn] = this;
+    this.up = up;
+    const req = new ConnectWrap();
+    req.oncomplete = onConnect;
+    const err = b.ip.includes(':') ? up.connect6(req, b.ip, b.port) : up.connect(req, b.ip, b.port);
+    if (err !== 0) return this.dialFailed();
+    this.timer = setTimeout(onDialTimeout, this.ctx.dialTimeoutsMs[this.attempt] ?? 2000, this);
   }
 
-  upstreamConnected(): void {
-    const s = this.upstream!;
+  /** The connect attempt finished with `status` (0 or a libuv error). */
+  dialed(status: number): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (status < 0) return this.dialFailed();
+    const up = this.up!;
     const c = this.client;
-    if (this.clientClosed) {
-      s.destroy();
-      return;
-    }
-    s.setTimeout(0);
     this.connected = true;
-    const b = this.backend!;
-    b.opened();
-    b.live.add(this);
-    // The server sets noDelay on accepted sockets; the backend side got it in connect().
-    c.on('data', onClientData);
-    c.on('end', onClientEnd);
-    c.on('drain', onClientDrain);
-    s.on('end', onUpstreamEnd);
-    s.on('drain', onUpstreamDrain);
+    this.backend!.opened();
+    c.setNoDelay(true);
+    up.setNoDelay(true);
+    up.useUserBuffer((this.readBuffer = takeReadBuffer()));
+    c.onread = onClientRead;
+    up.onread = onUpstreamRead;
+    c.readStart();
+    up.readStart();
   }
 
-  upstreamFailed(): void {
-    if (this.connected) {
-      // An established connection broke: the client sees it broken too.
-      this.backend!.failed('connection_error');
-      if (!this.client.destroyed) this.client.destroy();
-      return;
-    }
+  /** The attempt failed or timed out: count it, then try another backend or refuse the client. */
+  dialFailed(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
     const b = this.backend!;
     b.failed('connect_failed');
     (this.failed ??= []).push(b);
     this.route.balancer.forgetClient(this.clientIP);
-    const s = this.upstream!;
-    s[kConn] = undefined;
-    s.destroy();
-    this.upstream = undefined;
-    if (this.clientClosed) return this.finish();
+    // A pending connect completes as cancelled and finds no connection on the handle.
+    const up = this.up!;
+    up[kConn] = undefined;
+    up.close();
+    this.up = undefined;
     if (++this.attempt < this.ctx.dialTimeoutsMs.length) this.dial();
     else this.reject();
   }
 
-  upstreamClose(): void {
-    this.upstreamClosed = true;
-    // Closed without an orderly FIN from the backend: nothing more will come, end the client hard.
-    if (!this.upstream!.readableEnded && !this.client.destroyed) this.client.destroy();
-    if (this.clientClosed) this.finish();
-  }
-
-  clientClose(): void {
-    this.clientClosed = true;
-    const s = this.upstream;
-    if (!this.connected) {
-      if (s) {
-        s[kConn] = undefined;
-        s.destroy();
-      }
-      this.finish();
-      return;
+  /** Writes what `from` read to the other side; a write left queued stops `from` until it completes. */
+  forward(from: Tagged, to: Tagged, buf: Buffer): void {
+    const req = new WriteWrap();
+    req.handle = to;
+    req.oncomplete = onWritten;
+    req.async = false;
+    if (to.writeBuffer(req, buf) !== 0) return this.close();
+    if (readState[kLastWriteWasAsync]) {
+      req.buffer = buf;
+      from.readStop();
     }
-    // The client vanished without an orderly FIN: drop the backend side as well.
-    if (!this.client.readableEnded && s && !s.destroyed) s.destroy();
-    if (this.upstreamClosed) this.finish();
   }
 
-  /** The accepted socket. */
-  get clientSocket(): net.Socket {
-    return this.client;
+  /** `from` ended with `status`: an orderly FIN goes on as a half-close, anything else closes both. */
+  ended(from: Tagged, status: number): void {
+    if (status !== UV_EOF) {
+      // An established connection broke: the other side sees it broken too.
+      if (from === this.up) this.backend!.failed('connection_error');
+      return this.close();
+    }
+    const req = new ShutdownWrap();
+    req.handle = from === this.client ? this.up! : this.client;
+    req.oncomplete = onShutDown;
+    if (req.handle.shutdown(req) !== 0) this.close();
   }
 
-  /** The backend socket while connected (undefined while dialling). */
-  get upstreamSocket(): net.Socket | undefined {
-    return this.connected ? this.upstream : undefined;
+  /** A FIN went out on `to`; once both have, the connection is over. */
+  shutDown(to: Tagged): void {
+    if (to === this.up) this.upShutDown = true;
+    else this.clientShutDown = true;
+    if (this.upShutDown && this.clientShutDown) this.close();
   }
 
-  clientError(): void {
-    // 'close' follows; a reset client means the backend connection goes too.
-    const s = this.upstream;
-    if (s && !s.destroyed) s.destroy();
-  }
-
-  /** Adds bytes moved since the last flush to the backend. */
-  flush(): void {
-    const b = this.backend;
-    if (!b || !this.connected) return;
-    const inNow = this.client.bytesRead;
-    const outNow = this.client.bytesWritten;
-    b.bytesIn += inNow - this.reportedIn;
-    b.bytesOut += outNow - this.reportedOut;
-    this.reportedIn = inNow;
-    this.reportedOut = outNow;
+  /** Closes both handles (queued writes are dropped) and settles the counts. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.timer);
+    this.client[kConn] = undefined;
+    this.client.close();
+    if (this.up) {
+      this.up[kConn] = undefined;
+      this.up.close();
+    }
+    this.finish();
   }
 
   destroy(): void {
-    this.client.destroy();
-    this.upstream?.destroy();
+    this.close();
   }
 
   private reject(): void {
     // A reset right after accept is as close to REJECT as an accepted socket gets.
-    if (!this.client.destroyed) this.client.resetAndDestroy();
+    this.closed = true;
+    this.client[kConn] = undefined;
+    this.client.reset();
+    this.finish();
   }
 
   private finish(): void {
-    if (this.finished) return;
-    this.finished = true;
     this.ctx.open.delete(this);
-    // Both sockets are closed; the buffer is free unless a write to the client never finished.
-    if (this.readBuffer && this.client.writableLength === 0 && readBufferPool.length < READ_BUFFER_POOL_MAX) readBufferPool.push(this.readBuffer);
+    // Closing stopped both handles' I/O at once: no queued write can still read the buffer.
+    if (this.readBuffer && readBufferPool.length < READ_BUFFER_POOL_MAX) readBufferPool.push(this.readBuffer);
     this.readBuffer = undefined;
-    this.client[kConn] = undefined;
-    if (this.upstream) this.upstream[kConn] = undefined;
-    if (this.connected) {
-      const b = this.backend!;
-      this.flush();
-      b.live.delete(this);
-      b.closed();
-    }
+    if (this.connected) this.backend!.closed();
   }
 }
 
-// Forwarding with backpressure: a write that fills the other side's buffer
-// pauses this side until that side drains. An orderly end (FIN) is passed on as
-// a half-close; the other direction keeps flowing (allowHalfOpen).
-
-function onClientData(this: Tagged, chunk: Buffer): void {
-  const up = this[kConn]?.upstreamSocket;
-  if (up && !up.write(chunk)) this.pause();
+function onConnect(this: ConnectReq, status: number, handle: RawTcp): void {
+  (handle as Tagged)[kConn]?.dialed(status);
 }
 
-/** Backend bytes (the `onread` callback of backend sockets): returning false pauses the backend until the client drains. */
-function onUpstreamRead(this: Tagged, nread: number, buf: Buffer): boolean {
+function onDialTimeout(conn: TcpConnection): void {
+  if (!conn.closed) conn.dialFailed();
+}
+
+function onClientRead(this: Tagged, arrayBuffer: ArrayBuffer | undefined): void {
   const conn = this[kConn];
-  const c = conn?.clientSocket;
-  if (!c || c.destroyed) return true;
-  const ok = c.write(buf.subarray(0, nread));
-  // Still queued: the write holds a view of this buffer, so the next read needs another.
-  if (c.writableLength > 0 && conn!.readBuffer === buf) conn!.readBuffer = undefined;
-  return ok;
+  if (!conn) return;
+  const n = readState[kReadBytesOrError]!;
+  if (n > 0) {
+    conn.backend!.bytesIn += n;
+    conn.forward(this, conn.up!, Buffer.from(arrayBuffer!, readState[kArrayBufferOffset], n));
+  } else if (n < 0) conn.ended(this, n);
 }
 
-function onClientDrain(this: Tagged): void {
-  this[kConn]?.upstreamSocket?.resume();
+/** Backend bytes arrive in the connection's own buffer (`useUserBuffer`). */
+function onUpstreamRead(this: Tagged): void {
+  const conn = this[kConn];
+  if (!conn) return;
+  const n = readState[kReadBytesOrError]!;
+  if (n > 0) {
+    conn.backend!.bytesOut += n;
+    conn.forward(this, conn.client, conn.readBuffer!.subarray(0, n));
+  } else if (n < 0) conn.ended(this, n);
 }
 
-function onUpstreamDrain(this: Tagged): void {
-  this[kConn]?.clientSocket.resume();
+function onWritten(this: WriteReq, status: number): void {
+  this.buffer = undefined;
+  const conn = (this.handle as Tagged)[kConn];
+  if (!conn) return;
+  if (status < 0) return conn.close();
+  // The source of this write stopped reading when it queued; it may read again.
+  (this.handle === conn.client ? conn.up! : conn.client).readStart();
 }
 
-function onClientEnd(this: Tagged): void {
-  const up = this[kConn]?.upstreamSocket;
-  if (up && !up.destroyed) up.end();
-}
-
-function onUpstreamEnd(this: Tagged): void {
-  const c = this[kConn]?.clientSocket;
-  if (c && !c.destroyed) c.end();
-}
-
-function onClientError(this: Tagged): void {
-  this[kConn]?.clientError();
-}
-
-function onClientClose(this: Tagged): void {
-  this[kConn]?.clientClose();
-}
-
-function onUpstreamConnect(this: Tagged): void {
-  this[kConn]?.upstreamConnected();
-}
-
-function onUpstreamTimeout(this: Tagged): void {
-  // Only connect attempts have a timeout (cleared once connected).
-  this[kConn]?.upstreamFailed();
-}
-
-function onUpstreamError(this: Tagged): void {
-  this[kConn]?.upstreamFailed();
-}
-
-function onUpstreamClose(this: Tagged): void {
-  this[kConn]?.upstreamClose();
+function onShutDown(this: ShutdownReq, status: number): void {
+  const conn = (this.handle as Tagged)[kConn];
+  if (!conn) return;
+  if (status < 0) return conn.close();
+  conn.shutDown(this.handle);
 }

@@ -151,6 +151,72 @@ describe('UserspaceDataplane', () => {
     assert.deepEqual(problems.filter(Boolean), []);
   });
 
+  test('uploads to a slow backend arrive whole; resets either way end the other side; counts settle exactly', async () => {
+    const size = 8 * 1024 * 1024;
+    let received = 0;
+    // The backend reads slowly and answers with the byte count once the client's FIN arrives;
+    // 'reset' makes it reset the connection, 'hold' makes it wait for the client to go.
+    const backendEnds: string[] = [];
+    const slow = net.createServer({ allowHalfOpen: true }, (s) => {
+      let n = 0;
+      s.on('data', (d: Buffer) => {
+        if (d.toString() === 'reset') return void s.resetAndDestroy();
+        if (d.toString() === 'hold') return;
+        n += d.length;
+        s.pause();
+        setTimeout(() => s.resume(), 1);
+      });
+      s.on('end', () => {
+        received = n;
+        s.end(`got ${n}`);
+      });
+      s.on('error', () => {});
+      s.on('close', () => backendEnds.push(s.readableEnded ? 'fin' : 'reset'));
+    });
+    await new Promise<void>((r) => slow.listen(0, '127.128.200.31', () => r()));
+    cleanups.push(() => new Promise((r) => slow.close(r)));
+    const vport = await freePort();
+    const dp = new UserspaceDataplane({ metrics: new ProxyMetrics(new Registry()) });
+    cleanups.push(() => dp.close());
+    const svc = sp('upload', '127.96.200.31', vport);
+    await dp.sync(state([svc], { [svc.key]: [ep('127.128.200.31', (slow.address() as net.AddressInfo).port)] }));
+    const backend = () => dp.snapshot().servicePorts[0]!.backends[0]!;
+
+    // Upload with half-close: the proxy must stop reading the client while the backend lags.
+    const s = await dial('127.96.200.31', vport);
+    const reply = new Promise<string>((resolve, reject) => {
+      let text = '';
+      s.on('data', (d: Buffer) => (text += d.toString()));
+      s.on('end', () => resolve(text));
+      s.on('error', reject);
+    });
+    s.end(Buffer.alloc(size, 7));
+    assert.equal(await reply, `got ${size}`);
+    assert.equal(received, size);
+    await until('the upload to be counted closed', () => backend().activeConnections === 0);
+    assert.deepEqual([backend().bytesIn, backend().bytesOut, backend().errors], [size, `got ${size}`.length, 0]);
+
+    // The backend resets: the client's connection breaks too, and the error is counted.
+    const r = await dial('127.96.200.31', vport);
+    const broken = new Promise<string>((resolve) => {
+      r.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? 'error'));
+      r.on('close', () => resolve('closed'));
+    });
+    r.write('reset');
+    assert.match(await broken, /closed|ECONNRESET|EPIPE/);
+    await until('the reset connection to be counted closed', () => backend().activeConnections === 0 && backend().errors === 1);
+
+    // The client resets: the backend's connection goes as well.
+    const c = await dial('127.96.200.31', vport);
+    c.write('hold');
+    await until('the held connection to open', () => backend().activeConnections === 1);
+    const before = backendEnds.length;
+    c.resetAndDestroy();
+    await until('the backend side to close', () => backendEnds.length > before);
+    await until('the client reset to be counted closed', () => backend().activeConnections === 0);
+    assert.equal(backend().connectionsTotal, 3);
+  });
+
   test('UDP associations end when idle and when their backend leaves', async () => {
     const backends = await Promise.all(
       ['127.128.200.11', '127.128.200.12'].map(
