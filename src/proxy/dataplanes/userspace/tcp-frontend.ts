@@ -147,10 +147,10 @@ class TcpConnection implements Closable {
   private timer: NodeJS.Timeout | undefined;
   private connected = false;
   closed = false;
-  /** The FIN of the client went out to the backend, and the backend's to the client. */
-  private upShutDown = false;
-  private clientShutDown = false;
-  /** Where the backend handle reads (from {@link connected} on). */
+  /** The client's FIN, and the backend's, arrived. */
+  private clientEnded = false;
+  private upEnded = false;
+  /** Where the backend handle reads; kept across dial attempts. */
   readBuffer: Buffer | undefined;
   readonly client: Tagged;
 
@@ -182,6 +182,11 @@ class TcpConnection implements Closable {
     req.oncomplete = onConnect;
     const err = b.ip.includes(':') ? up.connect6(req, b.ip, b.port) : up.connect(req, b.ip, b.port);
     if (err !== 0) return this.dialFailed();
+    // Reading can start now: libuv reads only once connected, and registering
+    // both interests at once spares the event loop an epoll_ctl per connection.
+    up.useUserBuffer((this.readBuffer ??= takeReadBuffer()));
+    up.onread = onUpstreamRead;
+    up.readStart();
     this.timer = setTimeout(onDialTimeout, this.ctx.dialTimeoutsMs[this.attempt] ?? 2000, this);
   }
 
@@ -196,11 +201,8 @@ class TcpConnection implements Closable {
     this.backend!.opened();
     c.setNoDelay(true);
     up.setNoDelay(true);
-    up.useUserBuffer((this.readBuffer = takeReadBuffer()));
     c.onread = onClientRead;
-    up.onread = onUpstreamRead;
     c.readStart();
-    up.readStart();
   }
 
   /** The attempt failed or timed out: count it, then try another backend or refuse the client. */
@@ -240,17 +242,17 @@ class TcpConnection implements Closable {
       if (from === this.up) this.backend!.failed('connection_error');
       return this.close();
     }
+    const to = from === this.client ? this.up! : this.client;
+    // The second FIN: closing both sends the last FIN (and replaces a shutdown
+    // still queued), and loses nothing — a side only reads while no write to
+    // the other is queued, and neither has anything unread after its FIN.
+    if (from === this.client ? this.upEnded : this.clientEnded) return this.close();
+    if (from === this.client) this.clientEnded = true;
+    else this.upEnded = true;
     const req = new ShutdownWrap();
-    req.handle = from === this.client ? this.up! : this.client;
+    req.handle = to;
     req.oncomplete = onShutDown;
-    if (req.handle.shutdown(req) !== 0) this.close();
-  }
-
-  /** A FIN went out on `to`; once both have, the connection is over. */
-  shutDown(to: Tagged): void {
-    if (to === this.up) this.upShutDown = true;
-    else this.clientShutDown = true;
-    if (this.upShutDown && this.clientShutDown) this.close();
+    if (to.shutdown(req) !== 0) this.close();
   }
 
   /** Closes both handles (queued writes are dropped) and settles the counts. */
@@ -327,8 +329,5 @@ function onWritten(this: WriteReq, status: number): void {
 }
 
 function onShutDown(this: ShutdownReq, status: number): void {
-  const conn = (this.handle as Tagged)[kConn];
-  if (!conn) return;
-  if (status < 0) return conn.close();
-  conn.shutDown(this.handle);
+  if (status < 0) (this.handle as Tagged)[kConn]?.close();
 }
