@@ -42,20 +42,30 @@ type Tagged = RawTcp & { [kConn]?: TcpConnection };
 type TaggedListener = RawTcp & { [kFrontend]?: TcpFrontend };
 
 /**
- * Backend → client is where the bytes go (responses), so each backend handle
- * reads into a buffer of its own of this size (`useUserBuffer`): no allocation
- * per read and four times fewer reads than Node's 64 KiB. A write the kernel
- * cannot take at once stops the backend's reads until it completes, so the one
- * buffer is never overwritten while a write still holds it. Buffers come from a
- * small pool and go back when their connection closes: a fresh 256 KiB per
- * connection would cost a garbage collection every few hundred connections.
+ * Backend → client is where the bytes go (responses), so a backend handle reads
+ * into a buffer of its own of this size (`useUserBuffer`): no allocation per
+ * read and four times fewer reads than Node's 64 KiB. A write the kernel cannot
+ * take at once stops the backend's reads until it completes, so the one buffer
+ * is never overwritten while a write still holds it. Buffers are reused from
+ * connection to connection (a fresh 256 KiB each would cost a garbage
+ * collection every few hundred connections), and at most this many exist: a
+ * connection opened while all are in use reads into Node's own per-read
+ * allocations instead, so ten thousand idle connections do not hold 2.5 GiB.
  */
 const READ_BUFFER_BYTES = 256 * 1024;
-const READ_BUFFER_POOL_MAX = 64;
+const READ_BUFFERS_MAX = 64;
 const readBufferPool: Buffer[] = [];
+let readBuffersOut = 0;
 
-function takeReadBuffer(): Buffer {
+function takeReadBuffer(): Buffer | undefined {
+  if (readBufferPool.length === 0 && readBuffersOut >= READ_BUFFERS_MAX) return undefined;
+  readBuffersOut++;
   return readBufferPool.pop() ?? Buffer.allocUnsafe(READ_BUFFER_BYTES);
+}
+
+function returnReadBuffer(buf: Buffer): void {
+  readBuffersOut--;
+  readBufferPool.push(buf);
 }
 
 /**
@@ -184,7 +194,8 @@ class TcpConnection implements Closable {
     if (err !== 0) return this.dialFailed();
     // Reading can start now: libuv reads only once connected, and registering
     // both interests at once spares the event loop an epoll_ctl per connection.
-    up.useUserBuffer((this.readBuffer ??= takeReadBuffer()));
+    this.readBuffer ??= takeReadBuffer();
+    if (this.readBuffer) up.useUserBuffer(this.readBuffer);
     up.onread = onUpstreamRead;
     up.readStart();
     this.timer = setTimeout(onDialTimeout, this.ctx.dialTimeoutsMs[this.attempt] ?? 2000, this);
@@ -284,7 +295,7 @@ class TcpConnection implements Closable {
   private finish(): void {
     this.ctx.open.delete(this);
     // Closing stopped both handles' I/O at once: no queued write can still read the buffer.
-    if (this.readBuffer && readBufferPool.length < READ_BUFFER_POOL_MAX) readBufferPool.push(this.readBuffer);
+    if (this.readBuffer) returnReadBuffer(this.readBuffer);
     this.readBuffer = undefined;
     if (this.connected) this.backend!.closed();
   }
@@ -308,14 +319,15 @@ function onClientRead(this: Tagged, arrayBuffer: ArrayBuffer | undefined): void 
   } else if (n < 0) conn.ended(this, n);
 }
 
-/** Backend bytes arrive in the connection's own buffer (`useUserBuffer`). */
-function onUpstreamRead(this: Tagged): void {
+/** Backend bytes: in the connection's own buffer when it has one (`useUserBuffer`), else in `arrayBuffer`. */
+function onUpstreamRead(this: Tagged, arrayBuffer: ArrayBuffer | undefined): void {
   const conn = this[kConn];
   if (!conn) return;
   const n = readState[kReadBytesOrError]!;
   if (n > 0) {
     conn.backend!.bytesOut += n;
-    conn.forward(this, conn.client, conn.readBuffer!.subarray(0, n));
+    const own = conn.readBuffer;
+    conn.forward(this, conn.client, own ? own.subarray(0, n) : Buffer.from(arrayBuffer!, readState[kArrayBufferOffset], n));
   } else if (n < 0) conn.ended(this, n);
 }
 
