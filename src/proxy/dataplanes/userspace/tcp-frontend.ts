@@ -42,31 +42,40 @@ type Tagged = RawTcp & { [kConn]?: TcpConnection };
 type TaggedListener = RawTcp & { [kFrontend]?: TcpFrontend };
 
 /**
- * Backend → client is where the bytes go (responses), so a backend handle reads
- * into a buffer of its own of this size (`useUserBuffer`): no allocation per
- * read and four times fewer reads than Node's 64 KiB. A write the kernel cannot
- * take at once stops the backend's reads until it completes, so the one buffer
- * is never overwritten while a write still holds it. Buffers are reused from
- * connection to connection (a fresh 256 KiB each would cost a garbage
- * collection every few hundred connections), and at most this many exist: a
- * connection opened while all are in use reads into Node's own per-read
- * allocations instead, so ten thousand idle connections do not hold 2.5 GiB.
+ * Each handle reads into a buffer of its own (`useUserBuffer`) while there are
+ * buffers to spare: no allocation per read, and a backend handle reads 256 KiB
+ * at once, four times Node's 64 KiB (responses are where the bytes go). A write
+ * the kernel cannot take at once stops its source's reads until it completes,
+ * so a buffer is never overwritten while a write still holds it. Buffers are
+ * reused from connection to connection (fresh ones would cost a garbage
+ * collection every few hundred connections), and a pool hands out at most
+ * `max`: a connection opened while all are in use reads into Node's own
+ * per-read allocations instead, so ten thousand idle connections do not hold
+ * gigabytes.
  */
-const READ_BUFFER_BYTES = 256 * 1024;
-const READ_BUFFERS_MAX = 64;
-const readBufferPool: Buffer[] = [];
-let readBuffersOut = 0;
+class ReadBuffers {
+  private readonly free: Buffer[] = [];
+  private out = 0;
 
-function takeReadBuffer(): Buffer | undefined {
-  if (readBufferPool.length === 0 && readBuffersOut >= READ_BUFFERS_MAX) return undefined;
-  readBuffersOut++;
-  return readBufferPool.pop() ?? Buffer.allocUnsafe(READ_BUFFER_BYTES);
+  constructor(
+    private readonly bytes: number,
+    private readonly max: number,
+  ) {}
+
+  take(): Buffer | undefined {
+    if (this.free.length === 0 && this.out >= this.max) return undefined;
+    this.out++;
+    return this.free.pop() ?? Buffer.allocUnsafe(this.bytes);
+  }
+
+  give(buf: Buffer): void {
+    this.out--;
+    this.free.push(buf);
+  }
 }
 
-function returnReadBuffer(buf: Buffer): void {
-  readBuffersOut--;
-  readBufferPool.push(buf);
-}
+const upstreamBuffers = new ReadBuffers(256 * 1024, 64);
+const clientBuffers = new ReadBuffers(64 * 1024, 64);
 
 /**
  * Listens on one `ip:port` and forwards every accepted connection along the
@@ -160,8 +169,9 @@ class TcpConnection implements Closable {
   /** The client's FIN, and the backend's, arrived. */
   private clientEnded = false;
   private upEnded = false;
-  /** Where the backend handle reads; kept across dial attempts. */
-  readBuffer: Buffer | undefined;
+  /** Where the backend handle reads (kept across dial attempts), and the client's; undefined: Node allocates. */
+  upBuffer: Buffer | undefined;
+  clientBuffer: Buffer | undefined;
   readonly client: Tagged;
 
   constructor(
@@ -194,8 +204,8 @@ class TcpConnection implements Closable {
     if (err !== 0) return this.dialFailed();
     // Reading can start now: libuv reads only once connected, and registering
     // both interests at once spares the event loop an epoll_ctl per connection.
-    this.readBuffer ??= takeReadBuffer();
-    if (this.readBuffer) up.useUserBuffer(this.readBuffer);
+    this.upBuffer ??= upstreamBuffers.take();
+    if (this.upBuffer) up.useUserBuffer(this.upBuffer);
     up.onread = onUpstreamRead;
     up.readStart();
     this.timer = setTimeout(onDialTimeout, this.ctx.dialTimeoutsMs[this.attempt] ?? 2000, this);
@@ -212,6 +222,8 @@ class TcpConnection implements Closable {
     this.backend!.opened();
     c.setNoDelay(true);
     up.setNoDelay(true);
+    this.clientBuffer = clientBuffers.take();
+    if (this.clientBuffer) c.useUserBuffer(this.clientBuffer);
     c.onread = onClientRead;
     c.readStart();
   }
@@ -294,9 +306,10 @@ class TcpConnection implements Closable {
 
   private finish(): void {
     this.ctx.open.delete(this);
-    // Closing stopped both handles' I/O at once: no queued write can still read the buffer.
-    if (this.readBuffer) returnReadBuffer(this.readBuffer);
-    this.readBuffer = undefined;
+    // Closing stopped both handles' I/O at once: no queued write can still read their buffers.
+    if (this.upBuffer) upstreamBuffers.give(this.upBuffer);
+    if (this.clientBuffer) clientBuffers.give(this.clientBuffer);
+    this.upBuffer = this.clientBuffer = undefined;
     if (this.connected) this.backend!.closed();
   }
 }
@@ -315,20 +328,23 @@ function onClientRead(this: Tagged, arrayBuffer: ArrayBuffer | undefined): void 
   const n = readState[kReadBytesOrError]!;
   if (n > 0) {
     conn.backend!.bytesIn += n;
-    conn.forward(this, conn.up!, Buffer.from(arrayBuffer!, readState[kArrayBufferOffset], n));
+    conn.forward(this, conn.up!, received(conn.clientBuffer, arrayBuffer, n));
   } else if (n < 0) conn.ended(this, n);
 }
 
-/** Backend bytes: in the connection's own buffer when it has one (`useUserBuffer`), else in `arrayBuffer`. */
 function onUpstreamRead(this: Tagged, arrayBuffer: ArrayBuffer | undefined): void {
   const conn = this[kConn];
   if (!conn) return;
   const n = readState[kReadBytesOrError]!;
   if (n > 0) {
     conn.backend!.bytesOut += n;
-    const own = conn.readBuffer;
-    conn.forward(this, conn.client, own ? own.subarray(0, n) : Buffer.from(arrayBuffer!, readState[kArrayBufferOffset], n));
+    conn.forward(this, conn.client, received(conn.upBuffer, arrayBuffer, n));
   } else if (n < 0) conn.ended(this, n);
+}
+
+/** The `n` bytes just read: at the start of the handle's own buffer, or in Node's allocation. */
+function received(own: Buffer | undefined, arrayBuffer: ArrayBuffer | undefined, n: number): Buffer {
+  return own ? own.subarray(0, n) : Buffer.from(arrayBuffer!, readState[kArrayBufferOffset], n);
 }
 
 function onWritten(this: WriteReq, status: number): void {
