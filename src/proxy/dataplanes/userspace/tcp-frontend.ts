@@ -206,7 +206,7 @@ class TcpConnection implements Closable {
     // both interests at once spares the event loop an epoll_ctl per connection.
     this.upBuffer ??= upstreamBuffers.take();
     if (this.upBuffer) up.useUserBuffer(this.upBuffer);
-    up.onread = onUpstreamRead;
+    up.onread = onRead;
     up.readStart();
     this.timer = setTimeout(onDialTimeout, this.ctx.dialTimeoutsMs[this.attempt] ?? 2000, this);
   }
@@ -224,7 +224,7 @@ class TcpConnection implements Closable {
     up.setNoDelay(true);
     this.clientBuffer = clientBuffers.take();
     if (this.clientBuffer) c.useUserBuffer(this.clientBuffer);
-    c.onread = onClientRead;
+    c.onread = onRead;
     c.readStart();
   }
 
@@ -243,6 +243,15 @@ class TcpConnection implements Closable {
     this.up = undefined;
     if (++this.attempt < this.ctx.dialTimeoutsMs.length) this.dial();
     else this.reject();
+  }
+
+  /** `from` read `n` bytes: into its own buffer when it has one, else into Node's `arrayBuffer`. Counts and forwards them. */
+  received(from: Tagged, arrayBuffer: ArrayBuffer | undefined, n: number): void {
+    const fromClient = from === this.client;
+    if (fromClient) this.backend!.bytesIn += n;
+    else this.backend!.bytesOut += n;
+    const own = fromClient ? this.clientBuffer : this.upBuffer;
+    this.forward(from, fromClient ? this.up! : this.client, own ? own.subarray(0, n) : Buffer.from(arrayBuffer!, readState[kArrayBufferOffset], n));
   }
 
   /** Writes what `from` read to the other side; a write left queued stops `from` until it completes. */
@@ -322,29 +331,13 @@ function onDialTimeout(conn: TcpConnection): void {
   if (!conn.closed) conn.dialFailed();
 }
 
-function onClientRead(this: Tagged, arrayBuffer: ArrayBuffer | undefined): void {
+/** Bytes (or the end) from either side; the byte count is in the shared read state. */
+function onRead(this: Tagged, arrayBuffer: ArrayBuffer | undefined): void {
   const conn = this[kConn];
   if (!conn) return;
   const n = readState[kReadBytesOrError]!;
-  if (n > 0) {
-    conn.backend!.bytesIn += n;
-    conn.forward(this, conn.up!, received(conn.clientBuffer, arrayBuffer, n));
-  } else if (n < 0) conn.ended(this, n);
-}
-
-function onUpstreamRead(this: Tagged, arrayBuffer: ArrayBuffer | undefined): void {
-  const conn = this[kConn];
-  if (!conn) return;
-  const n = readState[kReadBytesOrError]!;
-  if (n > 0) {
-    conn.backend!.bytesOut += n;
-    conn.forward(this, conn.client, received(conn.upBuffer, arrayBuffer, n));
-  } else if (n < 0) conn.ended(this, n);
-}
-
-/** The `n` bytes just read: at the start of the handle's own buffer, or in Node's allocation. */
-function received(own: Buffer | undefined, arrayBuffer: ArrayBuffer | undefined, n: number): Buffer {
-  return own ? own.subarray(0, n) : Buffer.from(arrayBuffer!, readState[kArrayBufferOffset], n);
+  if (n > 0) conn.received(this, arrayBuffer, n);
+  else if (n < 0) conn.ended(this, n);
 }
 
 function onWritten(this: WriteReq, status: number): void {

@@ -59,6 +59,16 @@ describe('UserspaceDataplane', () => {
     for (const c of cleanups.reverse()) await c();
   });
 
+  /** Listens `backend` on `ip` and serves `svc` from it with a new data path (all closed after the suite). */
+  async function proxyTo(backend: net.Server, ip: string, svc: ServicePortInfo): Promise<{ dp: UserspaceDataplane; vport: number }> {
+    await new Promise<void>((r) => backend.listen(0, ip, () => r()));
+    cleanups.push(() => new Promise((r) => backend.close(r)));
+    const dp = new UserspaceDataplane({ metrics: new ProxyMetrics(new Registry()) });
+    cleanups.push(() => dp.close());
+    await dp.sync(state([svc], { [svc.key]: [ep(ip, (backend.address() as net.AddressInfo).port)] }));
+    return { dp, vport: svc.port };
+  }
+
   test('reconciles listeners without touching open connections', async () => {
     const echo = net.createServer((s) => s.pipe(s));
     await new Promise<void>((r) => echo.listen(0, '127.128.200.1', () => r()));
@@ -117,13 +127,7 @@ describe('UserspaceDataplane', () => {
         pump();
       });
     });
-    await new Promise<void>((r) => big.listen(0, '127.128.200.21', () => r()));
-    cleanups.push(() => new Promise((r) => big.close(r)));
-    const vport = await freePort();
-    const dp = new UserspaceDataplane({ metrics: new ProxyMetrics(new Registry()) });
-    cleanups.push(() => dp.close());
-    const svc = sp('big', '127.96.200.21', vport);
-    await dp.sync(state([svc], { [svc.key]: [ep('127.128.200.21', (big.address() as net.AddressInfo).port)] }));
+    const { vport } = await proxyTo(big, '127.128.200.21', sp('big', '127.96.200.21', await freePort()));
     const fetch = async (conn: number, slow: boolean): Promise<string | undefined> => {
       const s = await dial('127.96.200.21', vport);
       return new Promise((resolve, reject) => {
@@ -179,13 +183,7 @@ describe('UserspaceDataplane', () => {
       s.on('error', () => {});
       s.on('close', () => backendEnds.push(s.readableEnded ? 'fin' : 'reset'));
     });
-    await new Promise<void>((r) => slow.listen(0, '127.128.200.31', () => r()));
-    cleanups.push(() => new Promise((r) => slow.close(r)));
-    const vport = await freePort();
-    const dp = new UserspaceDataplane({ metrics: new ProxyMetrics(new Registry()) });
-    cleanups.push(() => dp.close());
-    const svc = sp('upload', '127.96.200.31', vport);
-    await dp.sync(state([svc], { [svc.key]: [ep('127.128.200.31', (slow.address() as net.AddressInfo).port)] }));
+    const { dp, vport } = await proxyTo(slow, '127.128.200.31', sp('upload', '127.96.200.31', await freePort()));
     const backend = () => dp.snapshot().servicePorts[0]!.backends[0]!;
 
     // Upload with half-close: the proxy must stop reading the client while the backend lags.
