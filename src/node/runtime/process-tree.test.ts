@@ -30,8 +30,12 @@ test('a detached child leads its own group; signalling the group ends every memb
   try {
     assert.equal(readProcStat(pgid)?.pgid, pgid);
     assert.ok(groupAlive(pgid), 'group alive');
-    const rss = rssByGroup([readProcStat(pgid)!], new Set([pgid]));
-    assert.ok((rss.get(pgid) ?? 0) > 0, 'rss');
+    // Between fork and exec the child can report no resident pages of its own: wait for sh.
+    let rss = 0;
+    for (const end = Date.now() + 5_000; rss === 0 && Date.now() < end; await new Promise((r) => setTimeout(r, 10))) {
+      rss = rssByGroup([readProcStat(pgid)!], new Set([pgid])).get(pgid) ?? 0;
+    }
+    assert.ok(rss > 0, 'rss of the group, within 5 s');
     assert.ok(signalGroup(pgid, 'SIGKILL'), 'signal');
     assert.equal(await waitGroupGone(pgid, 5_000), true);
     assert.equal(groupAlive(pgid), false);
