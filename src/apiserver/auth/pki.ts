@@ -6,8 +6,7 @@
  * when its names changed, when the CA no longer signs it, or when it expires
  * within 30 days.
  */
-import 'reflect-metadata';
-import * as x509 from '@peculiar/x509';
+import type * as X509 from '@peculiar/x509';
 import { X509Certificate as NodeX509, randomBytes, webcrypto } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -15,7 +14,20 @@ import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { isWildcardHost } from './loopback.js';
 
-x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+let x509Loaded: Promise<typeof X509> | undefined;
+
+/**
+ * `@peculiar/x509` and the `reflect-metadata` it needs take about 100 ms to
+ * load, so only a start that needs certificates (a secure one) loads them.
+ */
+function loadX509(): Promise<typeof X509> {
+  return (x509Loaded ??= (async () => {
+    await import('reflect-metadata');
+    const x509 = await import('@peculiar/x509');
+    x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+    return x509;
+  })());
+}
 
 const EC: webcrypto.EcKeyGenParams = { name: 'ECDSA', namedCurve: 'P-256' };
 const SIGN: webcrypto.EcdsaParams = { name: 'ECDSA', hash: 'SHA-256' };
@@ -80,6 +92,7 @@ export function servingSANs(n: ServingNames): SubjectAltName[] {
  * returns the PEMs for `https.createServer` and for kubeconfigs.
  */
 export async function ensurePki(dataDir: string, names: ServingNames): Promise<Pki> {
+  const x509 = await loadX509();
   const dir = join(dataDir, 'pki');
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   chmodSync(dir, 0o700);
@@ -116,7 +129,7 @@ export async function ensurePki(dataDir: string, names: ServingNames): Promise<P
 
   const sans = servingSANs(names);
   let servingRegenerated = false;
-  if (caRegenerated || !existsSync(files.certFile) || !existsSync(files.keyFile) || !servingStillValid(readFileSync(files.certFile, 'utf8'), caCertPem, sans)) {
+  if (caRegenerated || !existsSync(files.certFile) || !existsSync(files.keyFile) || !servingStillValid(x509, readFileSync(files.certFile, 'utf8'), caCertPem, sans)) {
     const ca = new x509.X509Certificate(caCertPem);
     const keys = (await webcrypto.subtle.generateKey(EC, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
     const now = Date.now();
@@ -155,7 +168,7 @@ export async function ensurePki(dataDir: string, names: ServingNames): Promise<P
 }
 
 /** Same names, signed by this CA, and more than 30 days left. */
-function servingStillValid(certPem: string, caPem: string, sans: SubjectAltName[]): boolean {
+function servingStillValid(x509: typeof X509, certPem: string, caPem: string, sans: SubjectAltName[]): boolean {
   try {
     const node = new NodeX509(certPem);
     const ca = new NodeX509(caPem);
