@@ -17,7 +17,7 @@ import { bootstrapCluster } from '../apiserver/bootstrap.js';
 import { startEventExpiry } from '../apiserver/event-ttl.js';
 import { Client } from '../client/client.js';
 import { LocalTransport } from '../apiserver/local-transport.js';
-import { startComponents, type ComponentOptions } from './components.js';
+import type { ComponentOptions } from './components-base.js';
 import { startComponentsThread } from './components-thread.js';
 import { TokenAuthenticator, dialHost, ensurePki, isWildcardHost, loadOrCreateTokens, secureModeFor } from '../apiserver/auth/index.js';
 
@@ -177,7 +177,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   // Both threads load their modules at the same time (most of the start-up time).
   const dnsStarting = dnsThread ? startComponentsThread(server, { ...componentOptions, only: 'dns' }, log) : undefined;
   if (dnsThread) componentOptions.clusterDNSElsewhere = true;
-  const [dns, components] = await Promise.all([dnsStarting, opts.componentsThread === false ? startComponents(client, componentOptions, log) : startComponentsThread(server, componentOptions, log)]);
+  const [dns, components] = await Promise.all([dnsStarting, opts.componentsThread === false ? import('./components.js').then((m) => m.startComponents(client, componentOptions, log)) : startComponentsThread(server, componentOptions, log)]);
   log(`controllers: ${[...components.names, ...(dns?.names ?? [])].join(', ')}`);
   if (componentOptions.controllers === 'all' && componentOptions.nodes > 0) {
     const ms = await components.nodesReady;

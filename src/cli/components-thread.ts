@@ -7,7 +7,7 @@
 import { MessageChannel, Worker, type MessagePort, type TransferListItem } from 'node:worker_threads';
 import { servePort } from '../apiserver/port-server.js';
 import type { RequestHandler } from '../apiserver/local-transport.js';
-import { LEADERSHIP_LOST_EXIT, type ComponentOptions, type Components } from './components.js';
+import { LEADERSHIP_LOST_EXIT, type ComponentOptions, type Components } from './components-base.js';
 
 type FromWorker = { t: 'started'; names: string[] } | { t: 'nodes-ready'; ms: number } | { t: 'log'; line: string } | { t: 'stopped' };
 

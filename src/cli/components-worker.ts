@@ -8,9 +8,11 @@
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { Client } from '../client/client.js';
 import { PortTransport } from '../client/port-transport.js';
-import { LEADERSHIP_LOST_EXIT, startComponents, type ComponentOptions } from './components.js';
+import { LEADERSHIP_LOST_EXIT, type ComponentOptions } from './components-base.js';
 
 const { port, options } = workerData as { port: MessagePort; options: ComponentOptions };
+// The cluster DNS's thread loads only the DNS: a sixth of the modules the other components need.
+const startComponents = options.only === 'dns' ? (await import('./dns-components.js')).startDnsComponents : (await import('./components.js')).startComponents;
 const transport = new PortTransport(port);
 const control = parentPort!;
 const components = startComponents(

@@ -3,18 +3,20 @@
  * writes a kubeconfig into the data dir and merges a `skiff` context into the
  * user's kubeconfig; Ctrl-C stops it cleanly.
  */
-import { splitCidr } from './components.js';
-import { startAgent } from './agent.js';
-import { parseCidr, parseReadyDelay } from '../node/index.js';
-import { PROXY_MODES, SCHEDULER_NAMES, type ProxyMode, type SchedulerName } from '../proxy/index.js';
-import { DEFAULT_LB_POOL, parsePool } from '../controllers/loadbalancer/index.js';
+// Leaf modules only: `skiff up` runs the API server in this thread, and every module
+// loaded here delays it (the components load in their own threads).
+import { splitCidr } from './components-base.js';
+import { parseCidr } from '../node/ipam.js';
+import { parseReadyDelay } from '../node/runtime/simulated.js';
+import { PROXY_MODES, PROXY_RULE_MODES, type ProxyMode, type ProxyRuleMode } from '../proxy/modes.js';
+import { SCHEDULER_NAMES, type SchedulerName } from '../proxy/schedulers/scheduler.js';
+import { DEFAULT_LB_POOL, parsePool } from '../controllers/loadbalancer/pool.js';
 import { Command, Option } from 'commander';
 import { join } from 'node:path';
 import { homedir } from 'node:os';
 import { startCluster, DEFAULT_NETWORK } from './cluster.js';
 import { writeKubeconfig, userKubeconfigPath, type KubeconfigEntry } from './kubeconfig.js';
 import { nodeAdd, nodeRemove } from './node-commands.js';
-import { proxyRules, PROXY_RULE_MODES, type ProxyRuleMode } from './proxy-rules.js';
 import { Client } from '../client/client.js';
 
 function line(msg: string): void {
@@ -166,6 +168,7 @@ export async function main(argv: string[]): Promise<void> {
     .action(async (o: { nodeLeaseDurationSeconds: number; server: string; name: string; token?: string; certificateAuthority?: string; insecureSkipTlsVerify: boolean; dataDir: string; imageFallback: string; proxyMode: string; clusterCidr: string; clusterDns: string }) => {
       splitCidr(o.clusterCidr);
       requireKernelRights(o.proxyMode);
+      const { startAgent } = await import('./agent.js');
       const agent = await startAgent({
         server: o.server,
         nodeLeaseDurationSeconds: o.nodeLeaseDurationSeconds,
@@ -199,6 +202,7 @@ export async function main(argv: string[]): Promise<void> {
     .option('--kubeconfig <path>', 'use this kubeconfig instead of <data-dir>/kubeconfig')
     .action(async (o: { mode: ProxyRuleMode; dataDir: string; kubeconfig?: string }) => {
       const client = await Client.fromKubeconfig(o.kubeconfig ?? join(o.dataDir, 'kubeconfig'));
+      const { proxyRules } = await import('./proxy-rules.js');
       process.stdout.write(await proxyRules(client, o.mode));
     });
   await program.parseAsync(argv);

@@ -10,11 +10,9 @@ import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
 import type { Client } from '../client/client.js';
 import { buildProxyState, renderIptables, renderIpvsadm, renderNftables, type ProxyStateOptions } from '../proxy/index.js';
 
-/** The rule formats `skiff proxy rules` prints. */
-export const PROXY_RULE_MODES = ['iptables', 'nftables', 'ipvs'] as const;
+import { PROXY_RULE_MODES, type ProxyRuleMode } from '../proxy/modes.js';
 
-/** One of {@link PROXY_RULE_MODES}. */
-export type ProxyRuleMode = (typeof PROXY_RULE_MODES)[number];
+export { PROXY_RULE_MODES, type ProxyRuleMode };
 
 /** Options of {@link proxyRules}. */
 export interface ProxyRulesOptions extends ProxyStateOptions {

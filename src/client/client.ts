@@ -7,7 +7,6 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve as resolvePath } from 'node:path';
 import type { ListMeta, ObjectMeta, Preconditions } from 'kubernetes-types/meta/v1.js';
-import { parse as parseYaml } from 'yaml';
 import { ApiError, type Status } from '../api/errors.js';
 import { findResource, type ResourceInfo } from '../api/resources.js';
 import { errorFromResponse, errorFromStatus, isStatus } from './status.js';
@@ -343,6 +342,8 @@ interface KubeconfigFile {
  * resolved relative to the kubeconfig), and `insecure-skip-tls-verify`.
  */
 export async function loadKubeconfig(path: string, context?: string): Promise<KubeconfigSettings> {
+  // Loaded here, not with the client: threads that never read a kubeconfig skip the YAML library.
+  const { parse: parseYaml } = await import('yaml');
   const doc = parseYaml(await readFile(path, 'utf8')) as KubeconfigFile | null;
   if (!doc || typeof doc !== 'object') throw new Error(`kubeconfig ${path}: empty or not a mapping`);
   const ctxName = context ?? doc['current-context'];

@@ -28,15 +28,9 @@ import { applyServiceChanges, ServiceChangeTracker } from './service-change-trac
 import { SCHEDULER_ANNOTATION, type ServicePortInfo } from './service-port.js';
 import { SyncRunner } from './sync-runner.js';
 import { HealthCheckServers, planHealthChecks } from './health-check.js';
+import { PROXY_MODES, type ProxyMode } from './modes.js';
 
-/**
- * Data path modes: `userspace` (listeners in this process, no root), or the kernel's
- * `iptables` / `nftables` NAT (root; rules in this process's network namespace, or `netns`).
- */
-export type ProxyMode = 'userspace' | 'iptables' | 'nftables';
-
-/** Every {@link ProxyMode}, for flag choices. */
-export const PROXY_MODES: readonly ProxyMode[] = ['userspace', 'iptables', 'nftables'];
+export { PROXY_MODES, type ProxyMode };
 
 /** Options of {@link ServiceProxy}. */
 export interface ServiceProxyOptions {
