@@ -9,7 +9,6 @@ import type { Node, Service } from 'kubernetes-types/core/v1.js';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
 import type { Client } from '../client/client.js';
 import { buildProxyState, renderIptables, renderIpvsadm, renderNftables, type ProxyStateOptions } from '../proxy/index.js';
-
 import { PROXY_RULE_MODES, type ProxyRuleMode } from '../proxy/modes.js';
 
 export { PROXY_RULE_MODES, type ProxyRuleMode };
