@@ -3,6 +3,7 @@
  * until it says it is ready on stdout, and stopped.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { terminate } from '../test/helpers/terminate.js';
 
 export interface Child {
   proc: ChildProcess;
@@ -14,14 +15,7 @@ export function startChild(cmd: string, args: string[], ready: RegExp, env: Node
   const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'], env });
   const child: Child = {
     proc,
-    async stop() {
-      if (proc.exitCode !== null || proc.signalCode !== null) return;
-      const exited = new Promise((r) => proc.once('exit', r));
-      proc.kill('SIGTERM');
-      const k = setTimeout(() => proc.kill('SIGKILL'), 3000);
-      await exited;
-      clearTimeout(k);
-    },
+    stop: () => terminate(proc, 3000),
   };
   return new Promise((resolve, reject) => {
     let buf = '';

@@ -40,6 +40,11 @@ for (let c = 0; c < 256; c++) {
   PLAIN_BYTE[c] = /[A-Za-z0-9_-]/.test(ch) ? 1 : 0;
 }
 
+/** An ASCII byte with an upper-case letter folded to lower case (DNS names compare case-insensitively). */
+function lower(c: number): number {
+  return c >= 0x41 && c <= 0x5a ? c | 0x20 : c;
+}
+
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 16777619;
 
@@ -52,7 +57,7 @@ export function hashWireName(bytes: Uint8Array, start: number, end: number): num
   let h = FNV_OFFSET;
   for (let i = start; i < end; i++) {
     const c = bytes[i]!;
-    h = Math.imul(h ^ (c >= 0x41 && c <= 0x5a ? c | 0x20 : c), FNV_PRIME);
+    h = Math.imul(h ^ lower(c), FNV_PRIME);
   }
   return h >>> 0;
 }
@@ -216,8 +221,7 @@ export class AnswerCache<L> {
       if (e.variant !== q.variant || e.name.length !== len) continue;
       let same = true;
       for (let i = 0; i < len; i++) {
-        const c = query[12 + i]!;
-        if ((c >= 0x41 && c <= 0x5a ? c | 0x20 : c) !== e.name[i]) {
+        if (lower(query[12 + i]!) !== e.name[i]) {
           same = false;
           break;
         }
@@ -303,7 +307,6 @@ export class AnswerCache<L> {
 
 function lowerLetters(b: Buffer, start: number, end: number): void {
   for (let i = start; i < end; i++) {
-    const c = b[i]!;
-    if (c >= 0x41 && c <= 0x5a) b[i] = c | 0x20;
+    b[i] = lower(b[i]!);
   }
 }

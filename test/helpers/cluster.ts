@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync, existsSync, readFileSync } from 'node:fs';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { terminate } from './terminate.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 
@@ -185,13 +186,7 @@ export async function startTestCluster(o: StartOptions = {}): Promise<TestCluste
       if (tokens) await waitReadyHttps(port, tokens.admin, readFileSync(caFile), o.timeoutMs ?? 20000, output);
     },
     async stop() {
-      if (proc.exitCode === null && proc.signalCode === null) {
-        const exited = new Promise((r) => proc.once('exit', r));
-        proc.kill('SIGTERM');
-        const t = setTimeout(() => proc.kill('SIGKILL'), 5000);
-        await exited;
-        clearTimeout(t);
-      }
+      await terminate(proc, 5000);
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -17,6 +17,7 @@ import tls from 'node:tls';
 import { join } from 'node:path';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
 import { eventually } from '../helpers/eventually.js';
+import { terminate } from '../helpers/terminate.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const UNAUTHORIZED = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 };
@@ -78,15 +79,7 @@ describe('R6: access to a non-loopback API server', { timeout: 180_000 }, () => 
     ca = readFileSync(c.caFile);
   });
   after(async () => {
-    for (const p of agents) {
-      if (p.exitCode === null && p.signalCode === null) {
-        const exited = new Promise((r) => p.once('exit', r));
-        p.kill('SIGTERM');
-        const k = setTimeout(() => p.kill('SIGKILL'), 10_000);
-        await exited;
-        clearTimeout(k);
-      }
-    }
+    for (const p of agents) await terminate(p, 10_000);
     await c?.stop();
   });
 

@@ -24,6 +24,7 @@ import { allPodDirs, readRecords, reapRecord, type ProcessRecord } from '../../s
 import { listProcs, readProcStat } from '../../src/node/runtime/process-tree.js';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
 import { eventually } from '../helpers/eventually.js';
+import { terminate } from '../helpers/terminate.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const LONG = process.env.SKIFF_RELIABILITY === 'long';
@@ -136,14 +137,7 @@ describe('R5 node failure: kill -9 of an agent', { timeout: LONG ? 900_000 : 240
   });
 
   after(async () => {
-    for (const p of agents.values()) {
-      if (p.exitCode !== null || p.signalCode !== null) continue;
-      const exited = new Promise((r) => p.once('exit', r));
-      p.kill('SIGTERM');
-      const t = setTimeout(() => p.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(t);
-    }
+    for (const p of agents.values()) await terminate(p, 10_000);
     // Whatever pod process a killed agent left behind (a real kubelet crash leaves containers running too).
     if (c) for (const name of NODES) for (const { rec, alive } of podProcesses(agentDir(name), name)) if (alive) reapRecord(rec, listProcs);
     transport?.close();
