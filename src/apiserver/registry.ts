@@ -394,7 +394,8 @@ export class Registry {
   private async commitUpdate(info: ResourceInfo, key: string, old: KObject, obj: KObject, rev: number, ctx: RequestContext): Promise<KObject> {
     const s = this.strategy(info);
     const name = old.metadata!.name!;
-    if (ctx.subresource !== 'status') {
+    // Status writes and bindings change only their own fields (upstream binds with a storage-level update).
+    if (ctx.subresource !== 'status' && ctx.subresource !== 'binding') {
       s.defaults?.(obj);
       s.prepareForUpdate?.(obj, old, ctx);
       if (s.tracksGeneration && !jsonEqual(obj.spec, old.spec)) obj.metadata!.generation = (old.metadata!.generation ?? 1) + 1;
@@ -475,13 +476,17 @@ export class Registry {
   /**
    * Read-modify-write with retry on conflict (upstream GuaranteedUpdate). `mutate`
    * receives a fresh copy of the current object; returning undefined creates nothing.
+   * With `mutateCopies`, `mutate` promises never to change its argument (it returns a new
+   * object, which may share the parts it leaves alone): the argument is then the decoded
+   * object the update compares against rather than a second copy of it. Every patch type
+   * builds its result as a new object; a binding shares all but what it sets.
    */
   async guaranteedUpdate(
     info: ResourceInfo,
     ns: string | undefined,
     name: string,
     mutate: (current: KObject | undefined) => KObject | Promise<KObject>,
-    opts: WriteOpts & { createIfMissing?: boolean; preconditionRv?: string } = {},
+    opts: WriteOpts & { createIfMissing?: boolean; preconditionRv?: string; mutateCopies?: boolean } = {},
   ): Promise<{ object: KObject; created: boolean }> {
     const key = this.key(info, ns, name);
     for (let attempt = 0; ; attempt++) {
@@ -504,7 +509,8 @@ export class Registry {
       if (opts.preconditionRv && opts.preconditionRv !== old.metadata!.resourceVersion) throw conflict(info.group, info.resource, name);
       const ctx = this.ctx(opts);
       // A second decode is the cheapest deep copy of the stored object.
-      const mutated = await mutate(this.present(info, decodeStored(kv.value, kv.modRevision)));
+      const current = opts.mutateCopies && st === info ? old : this.present(info, decodeStored(kv.value, kv.modRevision));
+      const mutated = await mutate(current);
       if (mutated.metadata?.resourceVersion && mutated.metadata.resourceVersion !== old.metadata!.resourceVersion) {
         throw conflict(info.group, info.resource, name);
       }

@@ -391,7 +391,9 @@ export class ApiServer {
               manager: wo.fieldManager ?? managerFromUserAgent(req),
               force,
               now: timestamp(new Date()),
-              ...(isStatus ? { subresource: 'status' } : {}),
+              // A status write keeps only the patched status, which nothing changes in place
+              // (no defaulting, no preparation): it may share the stored pod's parts.
+              ...(isStatus ? { subresource: 'status', shareOriginal: true } : {}),
             });
             const patched = result.object as KObject;
             if (result.managedFields) applied = true;
@@ -408,7 +410,7 @@ export class ApiServer {
             }
             return patched;
           },
-          { ...wo, fieldManager: wo.fieldManager ?? managerFromUserAgent(req), ...(isStatus ? { subresource: 'status' } : {}), createIfMissing: isApply && !isStatus, managedFieldsSet: () => applied },
+          { ...wo, fieldManager: wo.fieldManager ?? managerFromUserAgent(req), ...(isStatus ? { subresource: 'status' } : {}), createIfMissing: isApply && !isStatus, managedFieldsSet: () => applied, mutateCopies: true },
         );
         this.sendObject(req, res, created ? 201 : 200, info, object, q, warnings);
         return 'PATCH';

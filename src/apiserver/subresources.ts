@@ -108,21 +108,27 @@ const binding: Handler = async (c) => {
     c.namespace,
     c.name,
     (pod) => {
+      // The stored pod is only read: the bound pod shares every part the binding leaves alone.
       const p = pod!;
-      const spec = p.spec as { nodeName?: string };
+      const spec = p.spec as { nodeName?: string } | undefined;
       if (p.metadata!.deletionTimestamp) throw conflict('', 'pods/binding', c.name, 'pod is being deleted, cannot be assigned to a host');
-      if (spec.nodeName) throw conflict('', 'pods/binding', c.name, `pod ${c.name} is already assigned to node "${spec.nodeName}"`);
-      spec.nodeName = target.name;
-      if (b.metadata?.annotations) p.metadata!.annotations = { ...p.metadata!.annotations, ...b.metadata.annotations };
-      const status = (p.status ??= {}) as { conditions?: Array<Record<string, unknown>> };
-      const conds = (status.conditions ??= []);
+      if (spec?.nodeName) throw conflict('', 'pods/binding', c.name, `pod ${c.name} is already assigned to node "${spec.nodeName}"`);
+      const status = (p.status ?? {}) as { conditions?: Array<Record<string, unknown>> };
+      const conds = status.conditions ?? [];
       const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
-      const existing = conds.find((x) => x.type === 'PodScheduled');
-      if (existing) Object.assign(existing, { status: 'True', lastTransitionTime: now });
-      else conds.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: now });
-      return p;
+      const scheduled = conds.some((x) => x.type === 'PodScheduled');
+      const conditions = scheduled
+        ? conds.map((x) => (x.type === 'PodScheduled' ? { ...x, status: 'True', lastTransitionTime: now } : x))
+        : [...conds, { type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: now }];
+      const annotations = b.metadata?.annotations;
+      return {
+        ...p,
+        metadata: annotations ? { ...p.metadata, annotations: { ...p.metadata!.annotations, ...annotations } } : { ...p.metadata },
+        spec: { ...spec, nodeName: target.name },
+        status: { ...status, conditions },
+      };
     },
-    { dryRun, subresource: 'binding' },
+    { dryRun, subresource: 'binding', mutateCopies: true },
   );
   sendJSON(c.res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
 };

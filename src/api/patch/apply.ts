@@ -32,6 +32,7 @@ import {
   emptySet,
   fromFieldsV1,
   insertPath,
+  isEmptyFieldsV1,
   intersection,
   isEmptySet,
   isSubset,
@@ -39,6 +40,7 @@ import {
   memberPaths,
   nodeAt,
   overlaps,
+  overlapsFieldsV1,
   pathString,
   toFieldsV1,
   union,
@@ -122,10 +124,10 @@ export function serverSideApply(live: JsonObject | undefined, applied: unknown, 
   const liveBody = clone(withoutManagedFields(live ?? {}));
   const managers = readManagers(live);
   if (live && managers.size === 0) {
-    managers.set(identity(BEFORE_FIRST_APPLY, 'Update', apiVersion, undefined), {
-      entry: { manager: BEFORE_FIRST_APPLY, operation: 'Update', apiVersion, fieldsType: 'FieldsV1', fieldsV1: {} },
-      set: difference(setOf(liveBody, meta), ignored),
-    });
+    managers.set(
+      identity(BEFORE_FIRST_APPLY, 'Update', apiVersion, undefined),
+      new Managed({ manager: BEFORE_FIRST_APPLY, operation: 'Update', apiVersion, fieldsType: 'FieldsV1', fieldsV1: {} }, undefined, difference(setOf(liveBody, meta), ignored)),
+    );
   }
 
   const config = clone(withoutManagedFields(applied));
@@ -133,8 +135,8 @@ export function serverSideApply(live: JsonObject | undefined, applied: unknown, 
   const applierId = identity(options.manager, 'Apply', apiVersion, options.subresource);
   const lastSet = managers.get(applierId)?.set;
   const newSet = difference(setOf(config, meta), ignored);
-  managers.set(applierId, {
-    entry: {
+  const applier = new Managed(
+    {
       manager: options.manager,
       operation: 'Apply',
       apiVersion,
@@ -142,9 +144,11 @@ export function serverSideApply(live: JsonObject | undefined, applied: unknown, 
       fieldsV1: {},
       ...(options.subresource ? { subresource: options.subresource } : {}),
     },
-    set: newSet,
-    changed: true,
-  });
+    undefined,
+    newSet,
+  );
+  applier.changed = true;
+  managers.set(applierId, applier);
 
   if (lastSet && !isEmptySet(lastSet)) {
     let owned = emptySet();
@@ -195,7 +199,7 @@ export function updateManagedFields(old: JsonObject | undefined, updated: JsonOb
     if (otherId === id) continue;
     // A manager owning none of the touched or removed fields keeps its set as it is
     // (the usual case: a status write against the spec's owner).
-    if (untouched || (!overlaps(m.set, touched) && !overlaps(m.set, cmp.removed))) {
+    if (untouched || (!m.overlaps(touched) && !m.overlaps(cmp.removed))) {
       m.same = true;
       continue;
     }
@@ -212,8 +216,8 @@ export function updateManagedFields(old: JsonObject | undefined, updated: JsonOb
   // compare() already left the ignored fields out of `touched`.
   const after = unchanged ? before : !mine && isEmptySet(cmp.removed) ? touched : difference(union(difference(before, cmp.removed), touched), ignored);
   const same = unchanged || (!!mine && sameSet(before, after));
-  managers.set(id, {
-    entry: mine?.entry ?? {
+  const writer = new Managed(
+    mine?.entry ?? {
       manager: options.manager,
       operation: 'Update',
       apiVersion,
@@ -221,26 +225,56 @@ export function updateManagedFields(old: JsonObject | undefined, updated: JsonOb
       fieldsV1: {},
       ...(options.subresource ? { subresource: options.subresource } : {}),
     },
-    set: after,
-    changed: !same,
-    same,
-    ...(mine?.raw !== undefined ? { raw: mine.raw } : {}),
-  });
+    mine?.raw,
+    after,
+  );
+  writer.changed = !same;
+  writer.same = same;
+  managers.set(id, writer);
   return writeManagers(managers, options.now);
 }
 
 // ---------------------------------------------------------------------------
 // Managers
 
-interface Managed {
-  entry: ManagedFieldsEntry;
-  set: FieldNode;
+/**
+ * One manager's entry and field set. A set read from `fieldsV1` is parsed only when
+ * something needs it: a write that touches none of a manager's fields (a status write
+ * against the spec's owner) answers `overlaps` from the stored `fieldsV1` and writes it back.
+ */
+class Managed {
   /** Set for the acting manager when its fields changed: only its time moves, as upstream. */
   changed?: boolean;
-  /** The `fieldsV1` this entry was read from, when it had exactly one entry. */
-  raw?: JsonObject;
   /** The set is still the one `raw` encodes: write `raw` back instead of encoding the set again. */
   same?: boolean;
+  private parsed: FieldNode | undefined;
+
+  constructor(
+    readonly entry: ManagedFieldsEntry,
+    /** The `fieldsV1` this entry was read from, when it had exactly one entry. */
+    readonly raw: JsonObject | undefined,
+    set?: FieldNode,
+  ) {
+    this.parsed = set;
+  }
+
+  get set(): FieldNode {
+    return (this.parsed ??= fromFieldsV1(this.raw));
+  }
+
+  set set(v: FieldNode) {
+    this.parsed = v;
+  }
+
+  /** `overlaps(this.set, other)`, without parsing `raw` for it. */
+  overlaps(other: FieldNode): boolean {
+    return this.parsed || this.raw === undefined ? overlaps(this.set, other) : overlapsFieldsV1(this.raw, other);
+  }
+
+  /** `isEmptySet(this.set)`, without parsing `raw` for it. */
+  isEmpty(): boolean {
+    return this.parsed || this.raw === undefined ? isEmptySet(this.set) : isEmptyFieldsV1(this.raw);
+  }
 }
 
 /** Upstream's manager identity: appliers are one manager across versions, updaters are not. */
@@ -268,10 +302,9 @@ function readManagers(obj: JsonObject | undefined): Map<string, Managed> {
       ...(subresource ? { subresource } : {}),
     };
     const id = identity(entry.manager, operation, apiVersion, subresource);
-    const set = fromFieldsV1(e['fieldsV1']);
     const prev = out.get(id);
     const raw = e['fieldsV1'];
-    out.set(id, prev ? { entry, set: union(prev.set, set) } : { entry, set, ...(isObject(raw) ? { raw } : {}) });
+    out.set(id, prev ? new Managed(entry, undefined, union(prev.set, fromFieldsV1(raw))) : isObject(raw) ? new Managed(entry, raw) : new Managed(entry, undefined, emptySet()));
   }
   return out;
 }
@@ -279,7 +312,7 @@ function readManagers(obj: JsonObject | undefined): Map<string, Managed> {
 function writeManagers(managers: Map<string, Managed>, now: string): ManagedFieldsEntry[] {
   const out: ManagedFieldsEntry[] = [];
   for (const m of managers.values()) {
-    if (isEmptySet(m.set)) continue;
+    if (m.isEmpty()) continue;
     const time = m.changed || !m.entry.time ? now : m.entry.time;
     out.push({
       manager: m.entry.manager,
@@ -554,9 +587,9 @@ function compare(lhs: unknown, rhs: unknown, meta: PatchMeta | undefined, ignore
 function walkCompare(l: unknown, r: unknown, fm: FieldMeta | undefined, meta: PatchMeta | undefined, path: string[], c: Comparison, ign: FieldNode | undefined): void {
   // An unchanged subtree adds, modifies and removes nothing: an update touching one field skips the rest.
   if (l !== undefined && r !== undefined && typeof l === 'object' && l !== null && deepEqual(l, r)) return;
-  if (l === undefined && r !== undefined && ign === undefined) {
+  if (l === undefined && r !== undefined) {
     // Everything below is added (a create, a new status): build that subtree in one go.
-    const added = addedTree(r, fm, meta, path.length === 0, path.length > 0 && path[path.length - 1]!.startsWith('f:'));
+    const added = addedTree(r, fm, meta, path.length === 0, path.length > 0 && path[path.length - 1]!.startsWith('f:'), ign);
     if (added) graft(c.added, path, added);
     return;
   }
@@ -620,31 +653,35 @@ function walkCompare(l: unknown, r: unknown, fm: FieldMeta | undefined, meta: Pa
  * subtree of its own (undefined when nothing is added): the same members, built
  * without re-walking the path from the root for each one.
  */
-function addedTree(r: unknown, fm: FieldMeta | undefined, meta: PatchMeta | undefined, atRoot: boolean, viaField: boolean): FieldNode | undefined {
-  if (r === undefined) return atRoot ? undefined : { member: true, children: new Map() };
+function addedTree(r: unknown, fm: FieldMeta | undefined, meta: PatchMeta | undefined, atRoot: boolean, viaField: boolean, ign?: FieldNode): FieldNode | undefined {
+  // A member of the ignored set is left out, its descendants are not (as in walkCompare).
+  const keep = !atRoot && !ign?.member;
+  if (r === undefined) return keep ? { member: true, children: new Map() } : undefined;
   const shape = shapeOf(r, fm, meta);
-  if (shape === 'leaf') return atRoot ? undefined : { member: true, children: new Map() };
+  if (shape === 'leaf') return keep ? { member: true, children: new Map() } : undefined;
   const node = emptySet();
   if (shape === 'struct') {
     const ro = r as JsonObject;
     for (const k of Object.keys(ro)) {
-      const child = addedTree(ro[k], childMeta(fm, k, meta), meta, false, true);
-      if (child) node.children.set(`f:${k}`, child);
+      const pe = `f:${k}`;
+      const child = addedTree(ro[k], childMeta(fm, k, meta), meta, false, true, ign?.children.get(pe));
+      if (child) node.children.set(pe, child);
     }
     // A struct-typed field is always present in a Go object, so it is never "added" itself.
     const typedStruct = fm?.type !== undefined && !fm.map && !fm.list && viaField;
-    node.member = !atRoot && !typedStruct;
+    node.member = keep && !typedStruct;
   } else {
     const list = Array.isArray(r) ? r : [];
     for (let i = 0; i < list.length; i++) {
       const pe = itemElement(list[i], fm, shape, i);
       // The first of duplicate items counts, as in walkCompare.
       if (node.children.has(pe)) continue;
-      const child = shape === 'set' ? { member: true, children: new Map() } : addedTree(list[i], itemMeta(fm), meta, false, false);
+      const itemIgn = ign?.children.get(pe);
+      const child = shape === 'set' ? (itemIgn?.member ? undefined : { member: true, children: new Map() }) : addedTree(list[i], itemMeta(fm), meta, false, false, itemIgn);
       node.children.set(pe, child ?? emptySet());
     }
     for (const [pe, child] of node.children) if (!child.member && child.children.size === 0) node.children.delete(pe);
-    node.member = !atRoot;
+    node.member = keep;
   }
   return node.member || node.children.size > 0 ? node : undefined;
 }
@@ -668,14 +705,22 @@ function markWhole(l: unknown, r: unknown, path: string[], c: Comparison): void 
 const STRIPPED = ['apiVersion', 'kind', 'metadata'];
 const STRIPPED_META = ['name', 'namespace', 'creationTimestamp', 'selfLink', 'uid', 'clusterName', 'generation', 'managedFields', 'resourceVersion'];
 
-/** Fields never recorded in managedFields (upstream's stripMeta plus reset fields). */
+/** Fields never recorded in managedFields (upstream's stripMeta plus reset fields). Shared: callers only read it. */
 function ignoredSet(subresource: string | undefined): FieldNode {
+  const status = subresource === 'status';
+  const cached = status ? ignoredForStatus : ignoredForMain;
+  if (cached) return cached;
   const set = emptySet();
   for (const f of STRIPPED) insertPath(set, [`f:${f}`]);
   for (const f of STRIPPED_META) insertPath(set, ['f:metadata', `f:${f}`]);
-  insertPath(set, [subresource === 'status' ? 'f:spec' : 'f:status']);
+  insertPath(set, [status ? 'f:spec' : 'f:status']);
+  if (status) ignoredForStatus = set;
+  else ignoredForMain = set;
   return set;
 }
+
+let ignoredForStatus: FieldNode | undefined;
+let ignoredForMain: FieldNode | undefined;
 
 /** The top-level fields a write through `subresource` can change (a shallow view). */
 function relevantPart(obj: JsonObject, subresource: string | undefined): JsonObject {

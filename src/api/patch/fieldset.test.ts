@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { prng } from '../../../test/helpers/prng.js';
-import { difference, emptySet, fromFieldsV1, insertPath, intersection, isEmptySet, isSubset, overlaps, type FieldNode } from './fieldset.js';
+import { difference, emptySet, fromFieldsV1, insertPath, intersection, isEmptyFieldsV1, isEmptySet, isSubset, overlaps, overlapsFieldsV1, toFieldsV1, type FieldNode } from './fieldset.js';
 
 test('overlaps and isSubset on a status set against a spec owner', () => {
   const spec = fromFieldsV1({ 'f:spec': { 'f:containers': { 'k:{"name":"c"}': { '.': {}, 'f:image': {} } } }, 'f:metadata': { 'f:labels': { 'f:app': {} } } });
@@ -38,4 +38,19 @@ test('overlaps and isSubset agree with intersection and difference on random set
     assert.equal(overlaps(a, b), overlaps(b, a), `overlaps is symmetric, case ${i}`);
     assert.equal(isSubset(a, b), isEmptySet(difference(a, b)), `isSubset, case ${i}`);
   }
+});
+
+test('overlapsFieldsV1 and isEmptyFieldsV1 read a fieldsV1 value as fromFieldsV1 would', () => {
+  const rand = prng(7311);
+  // Besides well-formed values, ones fromFieldsV1 reads leniently: a "." at the root, non-object leaves.
+  const odd: unknown[] = [{}, { '.': {} }, { 'f:a': 1 }, { 'f:a': { 'f:b': null } }, { 'f:a': { '.': {}, 'f:b': 'x' } }, 'text', null, []];
+  for (let i = 0; i < 5000; i++) {
+    const raw: unknown = i < odd.length * 50 ? odd[i % odd.length] : toFieldsV1(randomSet(rand));
+    const b = randomSet(rand);
+    const set = fromFieldsV1(raw);
+    assert.equal(overlapsFieldsV1(raw, b), overlaps(set, b), `overlaps, case ${i}: ${JSON.stringify(raw)}`);
+    assert.equal(isEmptyFieldsV1(raw), isEmptySet(set), `isEmpty, case ${i}: ${JSON.stringify(raw)}`);
+  }
+  const rootMember = fromFieldsV1({ '.': {} });
+  assert.equal(overlapsFieldsV1({ '.': {} }, rootMember), overlaps(rootMember, rootMember));
 });

@@ -129,6 +129,50 @@ export function fromFieldsV1(v: unknown): FieldNode {
   return out;
 }
 
+/** A `fieldsV1` value's node is a member when it is `{}` or carries `".": {}` (as `fromFieldsV1` reads it). */
+function isFieldsV1Member(v: unknown): boolean {
+  if (!isObject(v)) return false;
+  for (const k in v) if (Object.hasOwn(v, k)) return Object.hasOwn(v, '.');
+  return true;
+}
+
+/** `overlaps(fromFieldsV1(v), set)`, read straight from the `fieldsV1` value. */
+export function overlapsFieldsV1(v: unknown, set: FieldNode): boolean {
+  if (!isObject(v)) return false;
+  if (set.member && Object.hasOwn(v, '.')) return true;
+  for (const [pe, c] of set.children) {
+    if (pe === '.' || !Object.hasOwn(v, pe)) continue;
+    const child = v[pe];
+    if (c.member && isFieldsV1Member(child)) return true;
+    if (c.children.size > 0 && overlapsFieldsV1Children(child, c)) return true;
+  }
+  return false;
+}
+
+/** The children half of {@link overlapsFieldsV1} (membership of `v` itself already checked). */
+function overlapsFieldsV1Children(v: unknown, set: FieldNode): boolean {
+  if (!isObject(v)) return false;
+  for (const [pe, c] of set.children) {
+    if (pe === '.' || !Object.hasOwn(v, pe)) continue;
+    const child = v[pe];
+    if (c.member && isFieldsV1Member(child)) return true;
+    if (c.children.size > 0 && overlapsFieldsV1Children(child, c)) return true;
+  }
+  return false;
+}
+
+/** `isEmptySet(fromFieldsV1(v))`, read straight from the `fieldsV1` value. */
+export function isEmptyFieldsV1(v: unknown): boolean {
+  if (!isObject(v)) return true;
+  for (const k in v) {
+    if (!Object.hasOwn(v, k)) continue;
+    if (k === '.') return false;
+    const c = v[k];
+    if (isFieldsV1Member(c) || !isEmptyFieldsV1(c)) return false;
+  }
+  return true;
+}
+
 /** Serialises a set as `fieldsV1`, ordered as upstream writes it. */
 export function toFieldsV1(set: FieldNode, includeSelf = false): JsonObject {
   const out: JsonObject = {};
@@ -181,8 +225,21 @@ function sortedKeys(set: FieldNode): string[] {
   if (keys.length < 2) return keys;
   // Mostly plain fields: "f:x" against "f:y" orders as the strings do (UTF-16 units, like Go's bytes for ASCII names).
   if (keys.every((k) => k.startsWith('f:'))) return keys.sort();
-  return keys.sort(comparePathElements);
+  // Keys and values sort by their parsed contents; the same lists (a pod's conditions,
+  // a DaemonSet pod's tolerations) come back on every write, so their order is kept.
+  const id = keys.join('\u0000');
+  let sorted = sortedOrders.get(id);
+  if (!sorted) {
+    sorted = keys.sort(comparePathElements);
+    if (sortedOrders.size >= SORTED_ORDERS_MAX) sortedOrders.clear();
+    sortedOrders.set(id, sorted);
+  }
+  return sorted;
 }
+
+/** Orders of mixed key lists already sorted (read only). Bounded: emptied when full. */
+const sortedOrders = new Map<string, string[]>();
+const SORTED_ORDERS_MAX = 4096;
 
 const KIND_ORDER: Record<string, number> = { 'f:': 0, 'k:': 1, 'v:': 2, 'i:': 3 };
 

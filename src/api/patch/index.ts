@@ -58,6 +58,11 @@ export interface PatchContext {
   live?: JsonObject;
   /** `status` for PATCH on the status subresource. */
   subresource?: string;
+  /**
+   * The result may share what the patch leaves alone with `original` (merge patch only;
+   * the other types copy): for a caller that never changes the result in place.
+   */
+  shareOriginal?: boolean;
 }
 
 /** The outcome of `applyPatch`. */
@@ -95,7 +100,7 @@ export function applyPatch(
   switch (type) {
     case 'application/merge-patch+json': {
       const patch = parseJson(text);
-      const out = jsonMergePatch(base, patch);
+      const out = jsonMergePatch(base, patch, ctx.shareOriginal === true);
       return { object: asObject(out) };
     }
     case 'application/json-patch+json': {

@@ -19,8 +19,22 @@ for (const c of mergeCases) {
     const before = JSON.stringify(c.target);
     assert.deepEqual(jsonMergePatch(c.target, c.patch), c.want);
     assert.equal(JSON.stringify(c.target), before, 'target unchanged');
+    assert.deepEqual(jsonMergePatch(c.target, c.patch, true), c.want, 'sharing gives the same result');
+    assert.equal(JSON.stringify(c.target), before, 'target unchanged when shared');
   });
 }
+
+test('merge patch with share: what the patch leaves alone is the target\'s own', () => {
+  const target = { metadata: { name: 'p', labels: { a: '1' } }, spec: { containers: [{ name: 'c' }] }, status: { phase: 'Pending', conditions: [{ type: 'PodScheduled' }] } };
+  const out = jsonMergePatch(target, { status: { phase: 'Running' } }, true) as typeof target;
+  assert.equal(out.spec, target.spec);
+  assert.equal(out.metadata, target.metadata);
+  assert.equal(out.status.conditions, target.status.conditions);
+  assert.notEqual(out.status, target.status);
+  assert.equal(target.status.phase, 'Pending');
+  const copied = jsonMergePatch(target, { status: { phase: 'Running' } }) as typeof target;
+  assert.notEqual(copied.spec, target.spec);
+});
 
 const doc = { metadata: { name: 'web', annotations: { a: '1' } }, spec: { replicas: 3, list: ['x', 'y'] } };
 
