@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { findResource } from '../api/resources.js';
 import { MemoryStore } from '../store/index.js';
-import { Registry } from './registry.js';
+import { Registry, timestamp } from './registry.js';
 
 test('a generateName that lands on a taken name is generated again (upstream RetryGenerateName)', async (t) => {
   const store = new MemoryStore();
@@ -26,4 +26,12 @@ test('an explicit name that is taken is AlreadyExists, with no retry', async (t)
   const cm = findResource('', 'v1', 'configmaps')!;
   await registry.create(cm, 'default', { metadata: { name: 'taken' } });
   await assert.rejects(registry.create(cm, 'default', { metadata: { name: 'taken' } }), /configmaps "taken" already exists/);
+});
+
+test('timestamp: RFC 3339 seconds, the same text within a second and a new one after it', () => {
+  assert.equal(timestamp(new Date('2026-11-22T16:10:34.123Z')), '2026-11-22T16:10:34Z');
+  assert.equal(timestamp(new Date('2026-11-22T16:10:34.999Z')), '2026-11-22T16:10:34Z');
+  assert.equal(timestamp(new Date('2026-11-22T16:10:35.001Z')), '2026-11-22T16:10:35Z');
+  assert.equal(timestamp(new Date('2026-11-22T16:10:34.500Z')), '2026-11-22T16:10:34Z');
+  assert.throws(() => timestamp(new Date(Number.NaN)), RangeError);
 });

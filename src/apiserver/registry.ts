@@ -114,9 +114,16 @@ export function randomSuffix(n = 5): string {
 
 /** RFC 3339 without fractions, as upstream serializes `metav1.Time`. */
 export function timestamp(d: Date): string {
-  const iso = d.toISOString();
-  return `${iso.slice(0, 19)}Z`;
+  // Every write stamps the time at least once; writes come thousands a second, seconds do not.
+  const second = Math.floor(d.getTime() / 1000);
+  if (second !== lastStamp.second) {
+    lastStamp.second = second;
+    lastStamp.text = `${d.toISOString().slice(0, 19)}Z`;
+  }
+  return lastStamp.text;
 }
+
+const lastStamp = { second: Number.NaN, text: '' };
 
 /** The stored text of objects this registry just wrote, so a response need not serialize them again. */
 const storedTexts = new WeakMap<object, { text: string; rev: number; apiVersion: unknown; kind: unknown }>();
@@ -164,10 +171,24 @@ export function parseResourceVersion(rv: string | undefined): number {
   return n;
 }
 
+/**
+ * How many of the objects written last the registry keeps decoded (see `Registry.written`):
+ * enough to span a pod's create, binding and first status write while thousands of pods
+ * start together.
+ */
+const WRITTEN_KEPT = 2048;
+
 /** The generic registry; one instance serves every resource. */
 export class Registry {
   readonly cache: WatchCache;
   private readonly strategies = new Map<string, Strategy>();
+  /**
+   * The objects written last, as written (resourceVersion set), by key: a status write or
+   * a binding that follows reads the object from here instead of parsing the stored text,
+   * when the revision still matches. They are only read: every writer builds new objects
+   * (a status write and a binding never change the object they start from).
+   */
+  private readonly written = new Map<string, { rev: number; obj: KObject }>();
 
   constructor(
     readonly store: Store,
@@ -317,6 +338,7 @@ export class Registry {
       const rev = await this.store.create(key, text);
       meta.resourceVersion = String(rev);
       rememberStored(obj, text, rev);
+      this.rememberWritten(key, rev, obj);
       return this.present(served, obj);
     } catch (err) {
       undo?.();
@@ -447,11 +469,18 @@ export class Registry {
       const newRev = await this.store.update(key, text, rev);
       obj.metadata!.resourceVersion = String(newRev);
       rememberStored(obj, text, newRev);
+      this.rememberWritten(key, newRev, obj);
       return obj;
     } catch (err) {
       undo?.();
       throw this.mapConflict(err, info, name);
     }
+  }
+
+  private rememberWritten(key: string, rev: number, obj: KObject): void {
+    this.written.delete(key);
+    this.written.set(key, { rev, obj });
+    if (this.written.size > WRITTEN_KEPT) this.written.delete(this.written.keys().next().value as string);
   }
 
   /** Records the writer's fields in managedFields (server-side apply already did). */
@@ -505,7 +534,10 @@ export class Registry {
         }
       }
       const st = storageResource(info);
-      const old = this.present(st, decodeStored(kv.value, kv.modRevision));
+      // A status write or binding reads the stored object only (no defaulting, preparation or
+      // allocation changes it), so it may start from the object as last written.
+      const kept = opts.mutateCopies && (opts.subresource === 'status' || opts.subresource === 'binding') ? this.written.get(key) : undefined;
+      const old = kept?.rev === kv.modRevision ? kept.obj : this.present(st, decodeStored(kv.value, kv.modRevision));
       if (opts.preconditionRv && opts.preconditionRv !== old.metadata!.resourceVersion) throw conflict(info.group, info.resource, name);
       const ctx = this.ctx(opts);
       // A second decode is the cheapest deep copy of the stored object.

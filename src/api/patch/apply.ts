@@ -585,6 +585,8 @@ function compare(lhs: unknown, rhs: unknown, meta: PatchMeta | undefined, ignore
  * set difference afterwards would (without copying three sets).
  */
 function walkCompare(l: unknown, r: unknown, fm: FieldMeta | undefined, meta: PatchMeta | undefined, path: string[], c: Comparison, ign: FieldNode | undefined): void {
+  // Nothing on either side (a property holding undefined is absent in JSON).
+  if (l === undefined && r === undefined) return;
   // An unchanged subtree adds, modifies and removes nothing: an update touching one field skips the rest.
   if (l !== undefined && r !== undefined && typeof l === 'object' && l !== null && deepEqual(l, r)) return;
   if (l === undefined && r !== undefined) {
@@ -663,6 +665,7 @@ function addedTree(r: unknown, fm: FieldMeta | undefined, meta: PatchMeta | unde
   if (shape === 'struct') {
     const ro = r as JsonObject;
     for (const k of Object.keys(ro)) {
+      if (ro[k] === undefined) continue;
       const pe = `f:${k}`;
       const child = addedTree(ro[k], childMeta(fm, k, meta), meta, false, true, ign?.children.get(pe));
       if (child) node.children.set(pe, child);
