@@ -176,9 +176,21 @@ export class ResourceClient<T extends KubeObject = KubeObject> {
     return { apiVersion: first.apiVersion, kind: first.kind, metadata: { resourceVersion: meta.resourceVersion ?? first.metadata.resourceVersion }, items };
   }
 
-  /** Creates `obj`; `namespace` overrides `obj.metadata.namespace` for namespaced resources. */
-  async create(namespace: string | undefined, obj: T, opts: WriteOptions = {}): Promise<T> {
-    return this.call<T>({ method: 'POST', path: this.path(this.ns(namespace, obj)), query: this.writeQuery(opts), body: JSON.stringify(obj) });
+  /**
+   * Creates `obj`; `namespace` overrides `obj.metadata.namespace` for namespaced resources.
+   * With `discardResult` the call resolves with nothing (an event recorder never reads
+   * what it wrote), and the transport may skip the body.
+   */
+  create(namespace: string | undefined, obj: T, opts: WriteOptions & { discardResult: true }): Promise<void>;
+  create(namespace: string | undefined, obj: T, opts?: WriteOptions & { discardResult?: boolean }): Promise<T>;
+  async create(namespace: string | undefined, obj: T, opts: WriteOptions & { discardResult?: boolean } = {}): Promise<T | void> {
+    return this.call<T>({
+      method: 'POST',
+      path: this.path(this.ns(namespace, obj)),
+      query: this.writeQuery(opts),
+      body: JSON.stringify(obj),
+      ...(opts.discardResult ? { discardBody: true } : {}),
+    });
   }
 
   /** Replaces `obj` (PUT); `obj.metadata.resourceVersion` makes it a compare-and-swap. */

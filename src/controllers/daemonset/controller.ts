@@ -114,7 +114,14 @@ export class DaemonSetController implements Controller {
     const unsubscribe = [
       this.dsInformer.addEventHandler({
         onAdd: (ds) => this.queue.add(keyOf(ds)),
-        onUpdate: (_o, ds) => this.queue.add(keyOf(ds)),
+        onUpdate: (_o, ds) => {
+          // The echo of this controller's own status write changes nothing a sync reads
+          // (only status, which the sync computes); anything else that changed meanwhile
+          // arrived as its own event.
+          const key = keyOf(ds);
+          if (ds.metadata?.resourceVersion === this.lastStatusWrite.get(key)?.metadata?.resourceVersion) return;
+          this.queue.add(key);
+        },
         onDelete: (obj) => {
           const key = keyOf(deletedObject(obj));
           this.forgetExpectations(key);

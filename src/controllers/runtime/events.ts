@@ -112,7 +112,7 @@ export class EventRecorder {
     if (prev) {
       prev.count++;
       try {
-        await events.patch(namespace, prev.name, 'merge', { count: prev.count, lastTimestamp: now });
+        await events.patch(namespace, prev.name, 'merge', { count: prev.count, lastTimestamp: now }, { discardResult: true });
         return;
       } catch {
         this.seen.delete(p.key); // the Event is gone (TTL, namespace deleted): write a new one
@@ -142,7 +142,7 @@ export class EventRecorder {
       reportingComponent: this.component,
       reportingInstance: this.host,
     };
-    await events.create(namespace, ev as never);
+    await events.create(namespace, ev as never, { discardResult: true });
     if (this.seen.size >= this.maxCached) this.seen.delete(this.seen.keys().next().value as string);
     this.seen.set(p.key, { name, namespace, count: 1, first: now });
   }
