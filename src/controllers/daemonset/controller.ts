@@ -8,6 +8,7 @@
 import type { ControllerRevision, DaemonSet, DaemonSetStatus } from 'kubernetes-types/apps/v1.js';
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
 import { isReason } from '../../api/errors.js';
+import { jsonEqual } from '../../api/patch/json.js';
 import type { ResourceClient } from '../../client/client.js';
 import { keyOf } from '../../client/indexer.js';
 import { deletedObject, type SharedInformer } from '../../client/informer.js';
@@ -114,13 +115,12 @@ export class DaemonSetController implements Controller {
     const unsubscribe = [
       this.dsInformer.addEventHandler({
         onAdd: (ds) => this.queue.add(keyOf(ds)),
-        onUpdate: (_o, ds) => {
+        onUpdate: (o, ds) => {
           // The echo of this controller's own status write changes nothing a sync reads
           // (only status, which the sync computes); anything else that changed meanwhile
           // arrived as its own event.
-          const key = keyOf(ds);
-          if (ds.metadata?.resourceVersion === this.lastStatusWrite.get(key)?.metadata?.resourceVersion) return;
-          this.queue.add(key);
+          if (this.isOwnStatusEcho(o, ds)) return;
+          this.queue.add(keyOf(ds));
         },
         onDelete: (obj) => {
           const key = keyOf(deletedObject(obj));
@@ -155,6 +155,19 @@ export class DaemonSetController implements Controller {
   }
 
   // ---- event handlers -------------------------------------------------------------------------
+
+  /**
+   * True when `ds` differs from `o` only by the status this controller sent last (and the
+   * resourceVersion and managedFields every write moves). The watch may deliver that
+   * update before the write's answer arrives, so the status sent, not the answer, decides.
+   */
+  private isOwnStatusEcho(o: DaemonSet, ds: DaemonSet): boolean {
+    const sent = this.statusSent.get(keyOf(ds));
+    if (!sent || !jsonEqual(ds.status, sent)) return false;
+    const { resourceVersion: _a, managedFields: _b, ...before } = o.metadata ?? {};
+    const { resourceVersion: _c, managedFields: _d, ...after } = ds.metadata ?? {};
+    return jsonEqual(before, after) && jsonEqual(o.spec, ds.spec);
+  }
 
   private enqueueAll(): void {
     for (const ds of this.dsInformer.indexer.list()) this.queue.add(keyOf(ds));
@@ -258,6 +271,7 @@ export class DaemonSetController implements Controller {
     if (!ds) {
       this.forgetExpectations(key);
       this.lastStatusWrite.delete(key);
+      this.statusSent.delete(key);
       return;
     }
     const sel = ds.spec?.selector;
@@ -533,6 +547,8 @@ export class DaemonSetController implements Controller {
 
   /** Status writes in flight, by DaemonSet key: the next write waits for the last. */
   private readonly statusWrites = new Map<string, Promise<void>>();
+  /** The status each DaemonSet's last status write sent (to know its echo). */
+  private readonly statusSent = new Map<string, DaemonSetStatus>();
   /** What the last status write of each DaemonSet returned. */
   private readonly lastStatusWrite = new Map<string, DaemonSet>();
 
@@ -547,6 +563,7 @@ export class DaemonSetController implements Controller {
     for (let attempt = 0; ; attempt++) {
       const status: DaemonSetStatus = { ...(toUpdate.status ?? ({} as DaemonSetStatus)), ...counts };
       if (observedGeneration !== undefined) status.observedGeneration = observedGeneration;
+      this.statusSent.set(key, status);
       try {
         this.lastStatusWrite.set(key, await this.dsClient.updateStatus(ns, { ...toUpdate, status }));
         return;
