@@ -44,6 +44,49 @@ export function request(base: string, method: string, path: string, body?: unkno
   });
 }
 
+/**
+ * Watches `path` (a watch URL without `watch=1`) until an event's object satisfies `done`;
+ * resolves with `Date.now()` at that event, so a measurement is not rounded up to a poll
+ * interval. Throws after `timeoutMs` saying what it waited for, or when the stream ends first.
+ *
+ * @example
+ * const at = await watchUntil(base, '/apis/apps/v1/namespaces/default/daemonsets?fieldSelector=metadata.name%3Dbench', 'all ready', 60_000, (ds) => ds.status?.numberReady >= 5000);
+ */
+export function watchUntil(base: string, path: string, what: string, timeoutMs: number, done: (obj: any) => boolean): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const url = `${base}${path}${path.includes('?') ? '&' : '?'}watch=1`;
+    let settled = false;
+    const finish = (err: Error | undefined, at = Date.now()): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      req.destroy();
+      if (err) reject(err);
+      else resolve(at);
+    };
+    const timer = setTimeout(() => finish(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs);
+    const req = http.get(url, { agent: false, headers: { Accept: 'application/json' } }, (res) => {
+      if (res.statusCode !== 200) return finish(new Error(`watch ${path} answered ${res.statusCode} while waiting for ${what}`));
+      let buf = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        buf += chunk;
+        for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
+          const line = buf.slice(0, nl);
+          buf = buf.slice(nl + 1);
+          if (!line.trim()) continue;
+          const at = Date.now();
+          const ev = JSON.parse(line) as { type: string; object: any };
+          if (ev.type === 'ERROR') return finish(new Error(`watch ${path} failed while waiting for ${what}: ${ev.object?.message}`));
+          if (done(ev.object)) return finish(undefined, at);
+        }
+      });
+      res.on('end', () => finish(new Error(`watch ${path} ended before ${what}`)));
+    });
+    req.on('error', (err) => finish(err));
+  });
+}
+
 /** Polls `fn` every `everyMs` until it returns a value; throws after `timeoutMs` saying what it waited for. */
 export async function waitFor<T>(what: string, timeoutMs: number, fn: () => Promise<T | undefined>, everyMs = 250): Promise<T> {
   const t0 = Date.now();
