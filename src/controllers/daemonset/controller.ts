@@ -18,15 +18,14 @@ import type { Controller, ControllerContext } from '../runtime/context.js';
 import type { EventRecorder } from '../runtime/events.js';
 import { Expectations } from '../runtime/expectations.js';
 import { computeHash, newRevision, planHistory, planHistoryCleanup, revisionHash, revisionMatches } from './history.js';
-import { REVISION_HASH_LABEL, isPodReady, newDaemonPod } from './pods.js';
-import { computeStatus, groupPodsByNode, nodeVerdicts, planManage, planRollingUpdate, slowStartBatches, type DaemonSetCounts, type NodePods, type NodeVerdicts } from './plan.js';
+import { REVISION_HASH_LABEL, hasController, isPodReady, newDaemonPod } from './pods.js';
+import { computeStatus, nodeVerdicts, planManage, planRollingUpdate, slowStartBatches, type DaemonSetCounts, type NodePods, type NodeVerdicts } from './plan.js';
+import { DaemonPodIndex } from './pod-index.js';
 import { nodeShouldRunDaemonPod, type NodeVerdict } from './predicate.js';
 
-/** The pods of one DaemonSet as the pod cache held them at `version`. */
+/** The pods of one DaemonSet, and the same by target node (live: read synchronously). */
 interface PodSnapshot {
-  uid: string;
-  version: number;
-  pods: Pod[];
+  pods: Iterable<Pod>;
   byNode: NodePods;
 }
 
@@ -53,10 +52,6 @@ export const EVENT_REASONS = {
 } as const;
 
 const COMPONENT = 'daemonset-controller';
-
-function hasController(o: { metadata?: { ownerReferences?: Array<{ controller?: boolean; uid: string; kind: string; name: string }> } }) {
-  return o.metadata?.ownerReferences?.find((r) => r.controller === true);
-}
 
 /**
  * Runs DaemonSets: one pod per eligible node, rolling updates, history and status.
@@ -129,9 +124,19 @@ export class DaemonSetController implements Controller {
         },
       }),
       this.podInformer.addEventHandler({
-        onAdd: (p) => this.onPodAdd(p),
-        onUpdate: (o, p) => this.onPodUpdate(o, p),
-        onDelete: (obj) => this.onPodDelete(deletedObject(obj)),
+        onAdd: (p) => {
+          this.daemonPods.upsert(undefined, p);
+          this.onPodAdd(p);
+        },
+        onUpdate: (o, p) => {
+          this.daemonPods.upsert(o, p);
+          this.onPodUpdate(o, p);
+        },
+        onDelete: (obj) => {
+          const p = deletedObject(obj);
+          this.daemonPods.remove(p);
+          this.onPodDelete(p);
+        },
       }),
       this.nodeInformer.addEventHandler({
         onAdd: (n) => this.onNodeChange(undefined, n),
@@ -332,21 +337,14 @@ export class DaemonSetController implements Controller {
     return { apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: ds.metadata } as DaemonSet;
   }
 
-  /**
-   * The pods of `ds` and their grouping by node, made again only when the pod cache
-   * changed since the last call: one sync plans, updates and counts from the same
-   * snapshot unless its own writes were observed in between.
-   */
+  /** The pods of `ds` and their grouping by node, as the pod events have left them. */
   private podSnapshot(ds: DaemonSet): PodSnapshot {
     const uid = ds.metadata?.uid ?? '';
-    const version = this.podInformer.indexer.version;
-    const last = this.lastSnapshot;
-    if (last && last.uid === uid && last.version === version) return last;
-    const pods = this.podsOf(ds);
-    return (this.lastSnapshot = { uid, version, pods, byNode: groupPodsByNode(pods) });
+    return { pods: this.daemonPods.pods(uid), byNode: this.daemonPods.byNode(uid) };
   }
 
-  private lastSnapshot?: PodSnapshot;
+  /** Every DaemonSet's pods by node, kept by the pod event handlers. */
+  private readonly daemonPods = new DaemonPodIndex();
 
   /**
    * Every node's verdict for `ds`. A verdict depends only on the Node object and on the

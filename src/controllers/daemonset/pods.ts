@@ -65,6 +65,11 @@ export function targetNodeName(pod: Pod): string | undefined {
   return undefined;
 }
 
+/** The controller reference of an object (upstream `metav1.GetControllerOf`). */
+export function hasController(o: { metadata?: { ownerReferences?: Array<{ controller?: boolean; uid: string; kind: string; name: string }> } }) {
+  return o.metadata?.ownerReferences?.find((r) => r.controller === true);
+}
+
 /** The controller reference a DaemonSet puts on what it owns (upstream `metav1.NewControllerRef`). */
 export function controllerRef(ds: DaemonSet): OwnerReference {
   return { apiVersion: 'apps/v1', kind: 'DaemonSet', name: ds.metadata?.name ?? '', uid: ds.metadata?.uid ?? '', controller: true, blockOwnerDeletion: true };
