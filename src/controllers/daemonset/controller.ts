@@ -288,8 +288,7 @@ export class DaemonSetController implements Controller {
     if (ds.metadata?.deletionTimestamp) return;
 
     const { hash, old } = await this.constructHistory(ds);
-    const nodes = this.nodeInformer.indexer.list();
-    const verdicts = this.verdicts(ds, nodes);
+    const verdicts = this.verdicts(ds);
     const now = this.ctx.now();
 
     if (!this.expectationsSatisfied(key)) {
@@ -349,16 +348,22 @@ export class DaemonSetController implements Controller {
   /**
    * Every node's verdict for `ds`. A verdict depends only on the Node object and on the
    * template fields the predicate reads, so verdicts are kept by Node object until
-   * those fields change: a sync re-judges only the nodes that changed since the last.
+   * those fields change: a sync re-judges only the nodes that changed since the last, and
+   * while no node changed at all it reuses the last answer whole (read only).
    */
-  private verdicts(ds: DaemonSet, nodes: readonly Node[]): NodeVerdicts {
+  private verdicts(ds: DaemonSet): NodeVerdicts {
     const spec = ds.spec?.template?.spec;
     const key = `${ds.metadata?.uid}/${JSON.stringify([spec?.nodeName, spec?.nodeSelector, spec?.affinity, spec?.tolerations, spec?.hostNetwork])}`;
-    if (this.verdictCache?.key !== key) this.verdictCache = { key, byNode: new WeakMap() };
-    return nodeVerdicts(nodes, ds, this.verdictCache.byNode);
+    const nodesVersion = this.nodeInformer.indexer.version;
+    let c = this.verdictCache;
+    if (c?.key !== key) c = this.verdictCache = { key, byNode: new WeakMap() };
+    if (c.all && c.nodesVersion === nodesVersion) return c.all;
+    c.all = nodeVerdicts(this.nodeInformer.indexer.list(), ds, c.byNode);
+    c.nodesVersion = nodesVersion;
+    return c.all;
   }
 
-  private verdictCache?: { key: string; byNode: WeakMap<Node, NodeVerdict> };
+  private verdictCache?: { key: string; byNode: WeakMap<Node, NodeVerdict>; all?: NodeVerdicts; nodesVersion?: number };
 
   /** Pods controlled by `ds` (by controller reference UID). */
   private podsOf(ds: DaemonSet): Pod[] {
