@@ -139,14 +139,9 @@ function isFieldsV1Member(v: unknown): boolean {
 /** `overlaps(fromFieldsV1(v), set)`, read straight from the `fieldsV1` value. */
 export function overlapsFieldsV1(v: unknown, set: FieldNode): boolean {
   if (!isObject(v)) return false;
+  // The root is a member only by its "." mark; below it, an empty object is one too.
   if (set.member && Object.hasOwn(v, '.')) return true;
-  for (const [pe, c] of set.children) {
-    if (pe === '.' || !Object.hasOwn(v, pe)) continue;
-    const child = v[pe];
-    if (c.member && isFieldsV1Member(child)) return true;
-    if (c.children.size > 0 && overlapsFieldsV1Children(child, c)) return true;
-  }
-  return false;
+  return overlapsFieldsV1Children(v, set);
 }
 
 /** The children half of {@link overlapsFieldsV1} (membership of `v` itself already checked). */
