@@ -44,7 +44,8 @@ export async function startComponentsThread(server: RequestHandler, options: Com
   let current: Running | undefined;
   const launch = (): Promise<string[]> => {
     const { port1, port2 } = new MessageChannel();
-    const stopServing = servePort(server, port1, 'skiff-controller-manager');
+    // The user agent names the field manager of writes that name none: the controllers', as upstream's.
+    const stopServing = servePort(server, port1, 'kube-controller-manager');
     const worker = spawnWorker({ port: port2, options }, [port2]);
     let onStopped: () => void = () => {};
     const run: Running = { worker, stopServing, exited: false, stopped: new Promise<void>((r) => (onStopped = r)) };

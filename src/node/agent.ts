@@ -21,7 +21,7 @@ import { isReason } from '../api/errors.js';
 import { keyOf, splitKey } from '../client/indexer.js';
 import { deletedObject, type SharedInformer } from '../client/informer.js';
 import { errorMessage, type Logger } from '../client/logger.js';
-import type { ResourceClient } from '../client/client.js';
+import { Client, type ResourceClient } from '../client/client.js';
 import { ItemExponentialFailureRateLimiter, runWorkers, WorkQueue } from '../client/workqueue.js';
 import type { Controller, ControllerContext } from '../controllers/runtime/context.js';
 import { NodeIPAllocator, PodCidrAllocator, PodIPAllocator } from './ipam.js';
@@ -45,6 +45,9 @@ import {
 import { podStatusFor, statusDiffers } from './pod-status.js';
 import { isStreamingRuntime, type Runtime } from './runtime.js';
 import { KubeletServer } from './kubelet-server.js';
+
+/** The field manager of a node agent's writes (upstream's kubelet's user agent). */
+const KUBELET_FIELD_MANAGER = 'kubelet';
 
 /** Options of {@link NodeAgent}. */
 export interface NodeAgentOptions {
@@ -155,9 +158,11 @@ export class NodeAgent implements Controller {
     this.log = ctx.logger(this.name);
     this.nodesInf = ctx.informers.forResource<Node>('', 'v1', 'nodes');
     this.podsInf = ctx.informers.forResource<Pod>('', 'v1', 'pods');
-    this.nodesApi = ctx.client.resource<Node>('', 'v1', 'nodes');
-    this.podsApi = ctx.client.resource<Pod>('', 'v1', 'pods');
-    this.leasesApi = ctx.client.resource<Lease>('coordination.k8s.io', 'v1', 'leases');
+    // Writes carry the kubelet's name, so managedFields show `kubelet` as upstream's do.
+    const client = new Client(ctx.client.transport, { fieldManager: KUBELET_FIELD_MANAGER });
+    this.nodesApi = client.resource<Node>('', 'v1', 'nodes');
+    this.podsApi = client.resource<Pod>('', 'v1', 'pods');
+    this.leasesApi = client.resource<Lease>('coordination.k8s.io', 'v1', 'leases');
     this.podCidrs = new PodCidrAllocator(opts.clusterCIDR);
     this.nodeIPs = new NodeIPAllocator(opts.nodeCIDR);
     this.host = opts.host ?? readHostInfo();

@@ -229,7 +229,7 @@ export class Scheduler implements Controller {
     try {
       await this.ctx.client
         .resource('', 'v1', 'pods')
-        .patch(pod.metadata?.namespace, pod.metadata?.name ?? '', 'strategic', { status: { conditions: [cond] } }, { subresource: 'status' });
+        .patch(pod.metadata?.namespace, pod.metadata?.name ?? '', 'strategic', { status: { conditions: [cond] } }, { subresource: 'status', fieldManager: this.schedulerName === 'default-scheduler' ? 'kube-scheduler' : this.schedulerName });
     } catch (err) {
       if (!isReason(err, 'NotFound')) this.log.warn({ pod: key, err: errorMessage(err) }, 'could not update the PodScheduled condition');
     }
