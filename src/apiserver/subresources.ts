@@ -115,7 +115,7 @@ const binding: Handler = async (c) => {
       if (spec?.nodeName) throw conflict('', 'pods/binding', c.name, `pod ${c.name} is already assigned to node "${spec.nodeName}"`);
       const status = (p.status ?? {}) as { conditions?: Array<Record<string, unknown>> };
       const conds = status.conditions ?? [];
-      const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+      const now = timestamp(new Date());
       const scheduled = conds.some((x) => x.type === 'PodScheduled');
       const conditions = scheduled
         ? conds.map((x) => (x.type === 'PodScheduled' ? { ...x, status: 'True', lastTransitionTime: now } : x))

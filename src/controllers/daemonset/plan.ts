@@ -39,6 +39,11 @@ function isTerminal(p: Pod): boolean {
   return p.status?.phase === 'Failed' || p.status?.phase === 'Succeeded';
 }
 
+/** Whether `groupPodsByNode` counts a pod on its node: a terminal pod already being deleted is left out. */
+export function countsOnNode(p: Pod): boolean {
+  return !(p.metadata?.deletionTimestamp && isTerminal(p));
+}
+
 /**
  * Upstream `getNodesToDaemonPods`: the pods grouped by target node (bound node, else
  * the node-name affinity). Terminal pods already being deleted are left out unless
@@ -47,7 +52,7 @@ function isTerminal(p: Pod): boolean {
 export function groupPodsByNode(pods: readonly Pod[], includeDeletedTerminal = false): NodePods {
   const out: NodePods = new Map();
   for (const p of pods) {
-    if (!includeDeletedTerminal && p.metadata?.deletionTimestamp && isTerminal(p)) continue;
+    if (!includeDeletedTerminal && !countsOnNode(p)) continue;
     const node = targetNodeName(p);
     if (!node) continue;
     const list = out.get(node);

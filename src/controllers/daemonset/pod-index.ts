@@ -6,7 +6,7 @@
  */
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { keyOf } from '../../client/indexer.js';
-import type { NodePods } from './plan.js';
+import { countsOnNode, type NodePods } from './plan.js';
 import { hasController, targetNodeName } from './pods.js';
 
 interface OwnerPods {
@@ -17,11 +17,6 @@ interface OwnerPods {
 }
 
 const EMPTY: OwnerPods = { pods: new Map(), byNode: new Map() };
-
-function grouped(p: Pod): boolean {
-  const terminal = p.status?.phase === 'Failed' || p.status?.phase === 'Succeeded';
-  return !(p.metadata?.deletionTimestamp && terminal);
-}
 
 /**
  * `groupPodsByNode(pods controlled by uid)`, maintained incrementally. What it returns is
@@ -44,7 +39,7 @@ export class DaemonPodIndex {
     if (!o) this.owners.set(uid, (o = { pods: new Map(), byNode: new Map() }));
     o.pods.set(keyOf(pod), pod);
     const node = targetNodeName(pod);
-    if (!node || !grouped(pod)) return;
+    if (!node || !countsOnNode(pod)) return;
     const list = o.byNode.get(node);
     if (list) list.push(pod);
     else o.byNode.set(node, [pod]);
