@@ -80,3 +80,35 @@ test('a patch that discards its result crosses the port without the body, and it
   assert.equal(bodies[1], 0, 'the discarded answer carries no body');
   assert.ok(bodies[2]! > 0, 'the error answer carries its Status');
 });
+
+test('a watch whose client trims managedFields receives its lines without them; other watches keep them', async () => {
+  const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', resourceVersion: '5', managedFields: [{ manager: 'kubelet', operation: 'Update', fieldsV1: { 'f:status': {} } }] }, status: { phase: 'Running' } };
+  const handler = {
+    async handle(_req: IncomingMessage, res: ServerResponse): Promise<void> {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(`${JSON.stringify({ type: 'ADDED', object: pod })}\n`);
+    },
+  };
+  const { port1, port2 } = new MessageChannel();
+  const stop = servePort(handler, port1);
+  const lines: string[] = [];
+  port2.on('message', (batch: Batch<ToClient>) => {
+    for (const m of batch) if (m.t === 'lines') lines.push(...m.lines);
+  });
+  const transport = new PortTransport(port2);
+  const pods = new Client(transport).resource(findResource('', 'v1', 'pods')!);
+  const seen: unknown[] = [];
+  try {
+    for (const trimManagedFields of [true, false]) {
+      await pods.watch('default', { trimManagedFields }, (ev) => seen.push(ev.object.metadata?.managedFields), new AbortController().signal);
+    }
+  } finally {
+    transport.close();
+    stop();
+    port2.close();
+  }
+  assert.equal(lines.length, 2);
+  assert.ok(!lines[0]!.includes('managedFields'), `the trimmed line crossed without managedFields: ${lines[0]}`);
+  assert.ok(lines[1]!.includes('"managedFields"'), 'the other line kept them');
+  assert.deepEqual(seen, [undefined, pod.metadata.managedFields]);
+});

@@ -3,11 +3,13 @@
  * answers requests from a worker thread by calling the API server's handler in
  * memory through {@link LocalTransport}. Watch lines are batched per turn of the
  * event loop, so one write that wakes a thousand watch events crosses the port
- * as one message per stream.
+ * as one message per stream. A stream whose client drops managedFields gets its
+ * lines without them.
  */
 import type { MessagePort } from 'node:worker_threads';
 import { Outbox, toPortError, type Batch, type ToClient, type ToServer } from '../client/port-transport.js';
 import { LocalTransport, type RequestHandler } from './local-transport.js';
+import { trimManagedFields } from './trim-managed-fields.js';
 
 /**
  * Requests started per turn of the event loop. The memory and SQLite stores answer
@@ -89,13 +91,15 @@ export function servePort(server: RequestHandler, port: MessagePort, userAgent =
     }
     const ac = new AbortController();
     streams.set(id, ac);
+    // The client drops managedFields: they need not be copied across nor parsed there.
+    const trim = req.trimManagedFields === true;
     local
       .stream(
         req,
         (line) => {
           let b = batches.get(id);
           if (!b) batches.set(id, (b = []));
-          b.push(line);
+          b.push(trim ? trimManagedFields(line) : line);
           if (!flushQueued) {
             flushQueued = true;
             queueMicrotask(flush);

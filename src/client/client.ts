@@ -36,6 +36,8 @@ export interface ListOptions {
   resourceVersion?: string;
   resourceVersionMatch?: 'Exact' | 'NotOlderThan';
   timeoutSeconds?: number;
+  /** Drop `metadata.managedFields` from the items (not sent; see {@link trimManagedFieldsOf}). */
+  trimManagedFields?: boolean;
 }
 
 /** Options of create and update calls. */
@@ -82,6 +84,8 @@ export interface WatchOptions {
   fieldSelector?: string;
   allowWatchBookmarks?: boolean;
   timeoutSeconds?: number;
+  /** Drop `metadata.managedFields` from the objects (not sent; see {@link trimManagedFieldsOf}). */
+  trimManagedFields?: boolean;
 }
 
 /** Event types delivered to watch callbacks (ERROR is never delivered: it rejects the watch). */
@@ -97,6 +101,17 @@ export interface WatchEvent<T> {
 export interface ClientOptions {
   /** Field manager used for writes that do not name one. Default `skiff`. */
   fieldManager?: string;
+}
+
+/**
+ * Drops `metadata.managedFields` in place, as kube-controller-manager's informers do
+ * (`informers.WithTransform(trim)`): its controllers never read them, and they are a
+ * third of a pod. The property is set to `undefined` rather than deleted, which keeps
+ * the object's shape (and JSON leaves it out all the same).
+ */
+export function trimManagedFieldsOf(obj: KubeObject | undefined): void {
+  const md = obj?.metadata;
+  if (md && md.managedFields !== undefined) md.managedFields = undefined;
 }
 
 function dryRunQuery(d: boolean | 'All' | undefined): string | undefined {
@@ -154,9 +169,11 @@ export class ResourceClient<T extends KubeObject = KubeObject> {
 
   /** Lists one page (or everything when no `limit`). */
   async list(namespace?: string, opts: ListOptions = {}): Promise<ObjectList<T>> {
-    const list = await this.call<ObjectList<T>>({ method: 'GET', path: this.path(namespace), query: { ...opts } });
+    const { trimManagedFields, ...query } = opts;
+    const list = await this.call<ObjectList<T>>({ method: 'GET', path: this.path(namespace), query });
     list.items ??= [];
     list.metadata ??= {};
+    if (trimManagedFields) for (const item of list.items) trimManagedFieldsOf(item);
     return list;
   }
 
@@ -272,7 +289,8 @@ export class ResourceClient<T extends KubeObject = KubeObject> {
    * ends the watch and rejects with it.
    */
   async watch(namespace: string | undefined, opts: WatchOptions, onEvent: (ev: WatchEvent<T>) => void, signal: AbortSignal): Promise<void> {
-    const req: TransportRequest = { method: 'GET', path: this.path(namespace), query: { ...opts, watch: true } };
+    const { trimManagedFields, ...query } = opts;
+    const req: TransportRequest = { method: 'GET', path: this.path(namespace), query: { ...query, watch: true }, ...(trimManagedFields ? { trimManagedFields } : {}) };
     await this.transport.stream(
       req,
       (line) => {
@@ -286,6 +304,7 @@ export class ResourceClient<T extends KubeObject = KubeObject> {
           throw isStatus(ev.object) ? errorFromStatus(ev.object) : new ApiError('InternalError', `watch of ${this.info.resource} failed: ${JSON.stringify(ev.object)}`);
         }
         if (ev.type === 'ADDED' || ev.type === 'MODIFIED' || ev.type === 'DELETED' || ev.type === 'BOOKMARK') {
+          if (trimManagedFields) trimManagedFieldsOf(ev.object as T);
           onEvent({ type: ev.type, object: ev.object as T });
         }
         // Unknown event types are skipped, as client-go's decoder would fail them individually.

@@ -224,6 +224,31 @@ describe('SharedInformer', () => {
     ac.abort();
     await running;
   });
+
+  test('a factory trimming managedFields caches listed and watched objects without them, per resource', T, async () => {
+    const t = new FakeTransport();
+    const withFields = (o: Pod): Pod => ({ ...o, metadata: { ...o.metadata, managedFields: [{ manager: 'kubelet', operation: 'Update' }] } });
+    t.onRequest = () => jsonResponse(200, podList('1', [withFields(pod('a', '1'))]));
+    t.onStream = async (req, emit, signal) => {
+      if (req.path.endsWith('/pods')) emit({ type: 'ADDED', object: withFields(pod('b', '2')) });
+      await untilAborted(signal);
+    };
+    const factory = new SharedInformerFactory(new Client(t), { clock: new FakeClock(), trimManagedFields: (info) => info.resource === 'pods' });
+    const pods = factory.forResource<Pod>('', 'v1', 'pods');
+    const services = factory.forResource<Pod>('', 'v1', 'services');
+    const ac = new AbortController();
+    const running = factory.start(ac.signal);
+    await factory.synced();
+    await waitFor(() => pods.indexer.get('default/b') !== undefined, 2000, 'watched pod');
+    assert.equal(pods.indexer.get('default/a')?.metadata?.managedFields, undefined, 'a listed pod has none');
+    assert.equal(pods.indexer.get('default/b')?.metadata?.managedFields, undefined, 'a watched pod has none');
+    assert.equal(services.indexer.get('default/a')?.metadata?.managedFields?.length, 1, 'an informer the rule leaves out keeps them');
+    const podWatch = t.streams.find((r) => r.path.endsWith('/pods'));
+    assert.equal(podWatch?.trimManagedFields, true, 'the watch asks the transport to leave them out');
+    assert.equal(podWatch?.query?.['trimManagedFields'], undefined, 'the option is not sent to the server');
+    ac.abort();
+    await running;
+  });
 });
 
 describe('Indexer', () => {

@@ -53,6 +53,11 @@ export interface InformerOptions<T> {
   /** Random source in [0, 1), injectable for tests. */
   random?: () => number;
   logger?: Logger;
+  /**
+   * Cache objects without `metadata.managedFields`, as kube-controller-manager's informers
+   * do (a transform trimming them): less to copy, parse and keep.
+   */
+  trimManagedFields?: boolean;
 }
 
 function rvOf(o: KubeObject | undefined): string | undefined {
@@ -181,6 +186,7 @@ export class SharedInformer<T extends KubeObject = KubeObject> {
               timeoutSeconds,
               labelSelector: this.opts.labelSelector,
               fieldSelector: this.opts.fieldSelector,
+              trimManagedFields: this.opts.trimManagedFields,
             },
             (ev) => {
               events++;
@@ -220,6 +226,7 @@ export class SharedInformer<T extends KubeObject = KubeObject> {
       limit: this.opts.pageSize ?? 500,
       labelSelector: this.opts.labelSelector,
       fieldSelector: this.opts.fieldSelector,
+      trimManagedFields: this.opts.trimManagedFields,
     });
     // Requests carry no signal, so a hung list must not hold up shutdown.
     let onAbort!: () => void;
@@ -303,8 +310,13 @@ export class SharedInformer<T extends KubeObject = KubeObject> {
   }
 }
 
-/** Options of {@link SharedInformerFactory}; applied to every informer it makes. */
-export type InformerFactoryOptions = Omit<InformerOptions<KubeObject>, 'indexers'>;
+/**
+ * Options of {@link SharedInformerFactory}; applied to every informer it makes, except
+ * `trimManagedFields`, which may choose per resource.
+ */
+export type InformerFactoryOptions = Omit<InformerOptions<KubeObject>, 'indexers' | 'trimManagedFields'> & {
+  trimManagedFields?: boolean | ((info: ResourceInfo) => boolean);
+};
 
 /**
  * One informer per resource, shared by every component that asks for it.
@@ -334,7 +346,9 @@ export class SharedInformerFactory {
     const key = `${rc.info.group}/${rc.info.version}/${rc.info.resource}`;
     let inf = this.informers.get(key);
     if (!inf) {
-      inf = new SharedInformer<KubeObject>(rc as unknown as ResourceClient<KubeObject>, this.opts);
+      const { trimManagedFields, ...opts } = this.opts;
+      const trim = typeof trimManagedFields === 'function' ? trimManagedFields(rc.info) : trimManagedFields;
+      inf = new SharedInformer<KubeObject>(rc as unknown as ResourceClient<KubeObject>, { ...opts, trimManagedFields: trim });
       this.informers.set(key, inf);
       if (this.signal) this.run(inf, this.signal);
     }

@@ -27,6 +27,12 @@ export interface TransportRequest {
    * parsed); HTTP reads them and drops them. Error answers always keep their body.
    */
   discardBody?: boolean;
+  /**
+   * The caller drops `metadata.managedFields` from every object it receives: a transport
+   * may leave them out. The port transport cuts them from watch lines before they cross
+   * threads; HTTP sends them and the client drops them after parsing.
+   */
+  trimManagedFields?: boolean;
 }
 
 /** A fully read response. Non-2xx responses are returned, not thrown. */

@@ -4,6 +4,7 @@
  * watch and one cache), an event recorder per component and a logger per
  * component. Controllers start after the informers they asked for have synced.
  */
+import type { ResourceInfo } from '../../api/resources.js';
 import type { Client } from '../../client/client.js';
 import { SharedInformerFactory } from '../../client/informer.js';
 import { silentLogger, errorMessage, type Logger } from '../../client/logger.js';
@@ -33,12 +34,20 @@ export interface RootLogger extends Logger {
   child(bindings: Record<string, unknown>): Logger;
 }
 
+/**
+ * Which informers cache objects without managedFields: all, as kube-controller-manager's
+ * do, but Endpoints, whose controller tells its own from a user's by them after a restart.
+ */
+function trimsManagedFields(info: ResourceInfo): boolean {
+  return !(info.group === '' && info.resource === 'endpoints');
+}
+
 /** Builds a context over `client`. */
 export function newControllerContext(client: Client, root?: RootLogger, now: () => number = Date.now): ControllerContext {
   const logger = (component: string): Logger => (root ? root.child({ component }) : silentLogger);
   return {
     client,
-    informers: new SharedInformerFactory(client, { logger: logger('informers') }),
+    informers: new SharedInformerFactory(client, { logger: logger('informers'), trimManagedFields: trimsManagedFields }),
     recorder: (component) => new EventRecorder(client, component, logger(component)),
     logger,
     now,
