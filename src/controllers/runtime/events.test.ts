@@ -58,3 +58,31 @@ test('the spam filter lets 25 events about one object through, then one per five
   await r.flush();
   assert.equal(f.created.length, 26);
 });
+
+test('with 1,000 events waiting, further events are dropped (upstream maxQueuedEvents) without using their object tokens', async () => {
+  const created: unknown[] = [];
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const rc = {
+    create: async (_ns: string, obj: unknown) => {
+      await gate;
+      created.push(obj);
+    },
+  };
+  const warnings: unknown[] = [];
+  const log = { debug() {}, info() {}, warn: (o: unknown) => warnings.push(o), error() {} };
+  const r = new EventRecorder({ resource: () => rc } as unknown as Client, 'default-scheduler', log as never, '', () => new Date('2026-01-01T00:00:00Z'));
+  const pod = (i: number) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: `p${i}`, namespace: 'default', uid: `u${i}` } });
+  // One event is being written (held at the gate) and 1,000 wait behind it.
+  for (let i = 0; i < 1001 + 500; i++) r.event(pod(i), 'Normal', 'Scheduled', `Successfully assigned default/p${i} to node-1`);
+  // 30 more about one object, all dropped: had they reached the spam filter, its 25 tokens would be gone.
+  for (let i = 0; i < 30; i++) r.event(pod(9999), 'Warning', 'FailedScheduling', `attempt ${i}`);
+  assert.equal(warnings.length, 1, 'the drops are logged once, not 530 times');
+  release();
+  await r.flush();
+  assert.equal(created.length, 1001);
+  // A dropped event took no token: its object still has its whole burst.
+  r.event(pod(9999), 'Warning', 'FailedScheduling', 'after the burst');
+  await r.flush();
+  assert.equal(created.length, 1002);
+});

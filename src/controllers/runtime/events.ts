@@ -25,6 +25,12 @@ interface Pending {
   at: Date;
 }
 
+/**
+ * Events waiting to be written, at most (upstream's broadcaster queue, `maxQueuedEvents`):
+ * when the API server falls behind, further events are dropped rather than kept.
+ */
+export const MAX_QUEUED_EVENTS = 1000;
+
 /** RFC 3339 without fractions. */
 function ts(d: Date): string {
   return `${d.toISOString().slice(0, 19)}Z`;
@@ -35,6 +41,8 @@ export class EventRecorder {
   private readonly seen = new Map<string, { name: string; namespace: string; count: number; first: string }>();
   private readonly queue: Pending[] = [];
   private draining = false;
+  /** Events dropped because the queue was full. */
+  private dropped = 0;
   private readonly maxCached = 4096;
 
   constructor(
@@ -49,10 +57,16 @@ export class EventRecorder {
    * Queues an event about `target`. Never throws. As upstream's spam filter,
    * each (component, object) gets a token bucket of 25 events refilled at one
    * per 5 minutes: a DaemonSet creating 5,000 pods records 25 SuccessfulCreate
-   * events, not 5,000.
+   * events, not 5,000. With {@link MAX_QUEUED_EVENTS} waiting, the event is dropped
+   * before it reaches the filter, as upstream's broadcaster drops it.
    */
   event(target: EventTarget, type: EventType, reason: string, message: string): void {
     const m = target.metadata ?? {};
+    if (this.queue.length >= MAX_QUEUED_EVENTS) {
+      // Upstream logs every drop; one line per thousand keeps a burst from flooding the log.
+      if (this.dropped++ % 1000 === 0) this.log.warn({ reason, dropped: this.dropped, queued: this.queue.length }, 'unable to record event: too many queued events, dropped event');
+      return;
+    }
     if (!this.allow(`${m.uid ?? ''}/${m.namespace ?? ''}/${m.name ?? ''}/${target.kind ?? ''}`)) return;
     const key = [m.uid, m.namespace, m.name, target.kind, type, reason, message].join('\u0000');
     this.queue.push({ key, target, type, reason, message, at: this.now() });
