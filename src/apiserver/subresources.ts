@@ -116,10 +116,13 @@ const binding: Handler = async (c) => {
       const status = (p.status ?? {}) as { conditions?: Array<Record<string, unknown>> };
       const conds = status.conditions ?? [];
       const now = timestamp(new Date());
-      const scheduled = conds.some((x) => x.type === 'PodScheduled');
-      const conditions = scheduled
-        ? conds.map((x) => (x.type === 'PodScheduled' ? { ...x, status: 'True', lastTransitionTime: now } : x))
-        : [...conds, { type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: now }];
+      // Upstream's UpdatePodCondition: the condition is replaced whole (the scheduler's
+      // reason and message of an earlier failure go), keeping its transition time only
+      // when the status does not change.
+      const scheduled = (x: Record<string, unknown>): Record<string, unknown> => ({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: x['status'] === 'True' ? (x['lastTransitionTime'] ?? now) : now });
+      const conditions = conds.some((x) => x.type === 'PodScheduled')
+        ? conds.map((x) => (x.type === 'PodScheduled' ? scheduled(x) : x))
+        : [...conds, scheduled({})];
       const annotations = b.metadata?.annotations;
       return {
         ...p,

@@ -781,6 +781,20 @@ describe('subresources', () => {
     assert.equal((await ok('GET', podPath(NS, 'bindme'))).spec.nodeName, 'node-a');
   });
 
+  test('binding a pod the scheduler had marked Unschedulable replaces its PodScheduled condition whole', async () => {
+    await ok('POST', podPath(NS), { body: pod('bindlate') });
+    const unschedulable = { type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/1 nodes are available: 1 Insufficient cpu.', lastProbeTime: null, lastTransitionTime: '2026-01-01T00:00:00Z' };
+    await ok('PATCH', podPath(NS, 'bindlate') + '/status', { body: { status: { conditions: [unschedulable] } }, contentType: 'application/merge-patch+json' });
+    await ok('POST', podPath(NS, 'bindlate') + '/binding', { body: { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'bindlate' }, target: { kind: 'Node', name: 'node-a' } } });
+    const conds = (await ok('GET', podPath(NS, 'bindlate'))).status.conditions as Array<Record<string, unknown>>;
+    const scheduled = conds.filter((c) => c.type === 'PodScheduled');
+    assert.equal(scheduled.length, 1);
+    assert.equal(scheduled[0]!.status, 'True');
+    assert.equal(scheduled[0]!.reason, undefined, 'the failure reason goes with the failure');
+    assert.equal(scheduled[0]!.message, undefined);
+    assert.notEqual(scheduled[0]!.lastTransitionTime, unschedulable.lastTransitionTime, 'False to True is a transition');
+  });
+
   test('a binding with a malformed node name or annotation is Invalid and leaves the pod unbound', async () => {
     await ok('POST', podPath(NS), { body: pod('bindbad') });
     const binding = (node: string, annotations?: Record<string, string>): object => ({ apiVersion: 'v1', kind: 'Binding', metadata: { name: 'bindbad', ...(annotations ? { annotations } : {}) }, target: { kind: 'Node', name: node } });
