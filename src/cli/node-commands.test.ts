@@ -16,3 +16,9 @@ test('the node object carries the standard labels and the taints', () => {
   assert.equal(n.metadata.labels.color, 'blue');
   assert.equal(n.spec.taints.length, 1);
 });
+
+test('the node object brings its capacity and allocatable, as a registering kubelet does', () => {
+  const n = nodeObject('node-4', [], []) as { status: { capacity: Record<string, string>; allocatable: Record<string, string> } };
+  assert.equal(n.status.allocatable.pods, '110');
+  assert.equal(n.status.allocatable.cpu, n.status.capacity.cpu);
+});

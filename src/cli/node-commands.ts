@@ -7,6 +7,7 @@
 import { join } from 'node:path';
 import { Client } from '../client/client.js';
 import { ApiError } from '../api/errors.js';
+import { DEFAULT_CAPACITY } from '../node/node-object.js';
 
 /** `k=v` → [k, v]; `k` alone → [k, '']. */
 export function parseLabel(s: string): [string, string] {
@@ -21,7 +22,12 @@ export function parseTaint(s: string): { key: string; value?: string; effect: st
   return { key: m[1]!, ...(m[2] !== undefined && m[2] !== '' ? { value: m[2] } : {}), effect: m[3]! };
 }
 
-/** The Node object `skiff node add` creates. */
+/**
+ * The Node object `skiff node add` creates. Like a kubelet registering (or a KWOK node
+ * template), it brings its capacity and allocatable: a Node without them fits no pod, so
+ * the scheduler would turn away the DaemonSet pod made for it at once and retry only
+ * after its back-off (1 s). The simulated pool adopting it fills in the rest.
+ */
 export function nodeObject(name: string, labels: string[], taints: string[]): Record<string, unknown> {
   return {
     apiVersion: 'v1',
@@ -32,6 +38,7 @@ export function nodeObject(name: string, labels: string[], taints: string[]): Re
       annotations: { 'skiff.io/runtime': 'simulated' },
     },
     spec: taints.length ? { taints: taints.map(parseTaint) } : {},
+    status: { capacity: { ...DEFAULT_CAPACITY }, allocatable: { ...DEFAULT_CAPACITY } },
   };
 }
 
