@@ -20,6 +20,13 @@ export function podTerminal(pod: Pod): boolean {
   return phase === 'Succeeded' || phase === 'Failed';
 }
 
+function sameLabels(a: Readonly<Record<string, string>> | undefined, b: Readonly<Record<string, string>> | undefined): boolean {
+  if (a === b) return true;
+  const ka = Object.keys(a ?? {});
+  if (ka.length !== Object.keys(b ?? {}).length) return false;
+  return ka.every((k) => a![k] === b?.[k]);
+}
+
 /** Nodes and assigned pods. Not thread-safe by design: JavaScript runs one decision at a time. */
 export class SchedulerCache {
   private readonly infos = new Map<string, NodeInfo>();
@@ -27,6 +34,8 @@ export class SchedulerCache {
   private readonly order: NodeInfo[] = [];
   private readonly position = new Map<string, number>();
   private readonly pods = new Map<string, Entry>();
+  /** Placed pods with required anti-affinity (upstream `PodsWithRequiredAntiAffinity`). */
+  private readonly withAntiAffinity = new Set<PodInfo>();
 
   /** Number of Nodes. */
   nodeCount(): number {
@@ -36,6 +45,16 @@ export class SchedulerCache {
   /** The i-th node in scan order (0 ≤ i < nodeCount()). */
   nodeAt(i: number): NodeInfo {
     return this.order[i]!;
+  }
+
+  /** Every node that has a Node object, in scan order. */
+  nodes(): readonly NodeInfo[] {
+    return this.order;
+  }
+
+  /** The placed (or assumed) pods that have required pod anti-affinity terms. */
+  podsWithRequiredAntiAffinity(): ReadonlySet<PodInfo> {
+    return this.withAntiAffinity;
   }
 
   /** The NodeInfo of a Node that exists, or undefined. */
@@ -86,8 +105,9 @@ export class SchedulerCache {
       if (cur && !(cur.assumed && !nodeName)) this.removePod(key);
       return;
     }
-    // Pod resources do not change once assigned: a known pod on the same node is only confirmed.
-    if (cur && cur.info.nodeName === nodeName && cur.info.uid === pod.metadata?.uid) {
+    // Pod resources do not change once assigned: a known pod on the same node is only confirmed
+    // (its labels may change, and pod affinity reads them).
+    if (cur && cur.info.nodeName === nodeName && cur.info.uid === pod.metadata?.uid && sameLabels(cur.info.labels, pod.metadata?.labels)) {
       cur.assumed = false;
       return;
     }
@@ -99,6 +119,7 @@ export class SchedulerCache {
     const cur = this.pods.get(key);
     if (!cur) return undefined;
     this.pods.delete(key);
+    this.withAntiAffinity.delete(cur.info);
     const ni = this.infos.get(cur.info.nodeName);
     ni?.removePod(key);
     if (ni && !ni.node && ni.pods.size === 0) this.infos.delete(ni.name);
@@ -128,6 +149,7 @@ export class SchedulerCache {
   private place(info: PodInfo, assumed: boolean): void {
     const cur = this.pods.get(info.key);
     if (cur) {
+      this.withAntiAffinity.delete(cur.info);
       const old = this.infos.get(cur.info.nodeName);
       old?.removePod(info.key);
       if (old && !old.node && old.pods.size === 0) this.infos.delete(old.name);
@@ -135,6 +157,7 @@ export class SchedulerCache {
     let ni = this.infos.get(info.nodeName);
     if (!ni) this.infos.set(info.nodeName, (ni = new NodeInfo(info.nodeName)));
     ni.addPod(info);
+    if (info.antiAffinity) this.withAntiAffinity.add(info);
     this.pods.set(info.key, { info, assumed });
   }
 }

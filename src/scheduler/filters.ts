@@ -1,6 +1,6 @@
 /**
  * The filter plugins of the default profile, in upstream order (NodeUnschedulable,
- * NodeName, TaintToleration, NodeAffinity, NodePorts, NodeResourcesFit), as pure
+ * NodeName, TaintToleration, NodeAffinity, NodePorts, NodeResourcesFit, InterPodAffinity), as pure
  * functions of (pod, node info) → nothing when the node fits, else a status whose
  * reasons are the exact upstream strings that `FailedScheduling` messages count.
  * A node is judged by the first plugin that rejects it, as upstream.
@@ -8,6 +8,7 @@
 import type { Pod, Taint } from 'kubernetes-types/core/v1.js';
 import { findUntoleratedTaint, podFitsNodeAffinity, taintTolerated } from '../api/scheduling.js';
 import type { NodeInfo } from './node-info.js';
+import { interPodAffinityVerdict, type InterPodState } from './inter-pod-affinity.js';
 import type { HostPort, PodRequests } from './resources.js';
 
 /** `Unschedulable` may be resolved by preemption; `UnschedulableAndUnresolvable` may not. */
@@ -26,6 +27,8 @@ export interface PodToSchedule {
   requests: PodRequests;
   ports: HostPort[];
   owner?: string;
+  /** The InterPodAffinity PreFilter's counts; undefined when it skipped (no terms anywhere). */
+  interPod?: InterPodState;
 }
 
 /** One filter plugin. */
@@ -124,8 +127,18 @@ export const nodeResourcesFit: FilterPlugin = {
   },
 };
 
-/** The default profile's filters, in upstream order. */
-export const DEFAULT_FILTERS: readonly FilterPlugin[] = [nodeUnschedulable, nodeName, taintToleration, nodeAffinity, nodePorts, nodeResourcesFit];
+/** Required pod affinity and anti-affinity, from the PreFilter's counts (see `inter-pod-affinity.ts`). */
+export const interPodAffinity: FilterPlugin = {
+  name: 'InterPodAffinity',
+  filter(p, n) {
+    if (!p.interPod) return undefined;
+    const v = interPodAffinityVerdict(p.interPod, n.node?.metadata?.labels ?? {});
+    return v ? reject(this.name, v.code, v.reason) : undefined;
+  },
+};
+
+/** The default profile's filters, in upstream order (the volume plugins and PodTopologySpread aside). */
+export const DEFAULT_FILTERS: readonly FilterPlugin[] = [nodeUnschedulable, nodeName, taintToleration, nodeAffinity, nodePorts, nodeResourcesFit, interPodAffinity];
 
 /** Runs the filters in order; the first rejection decides. */
 export function runFilters(p: PodToSchedule, n: NodeInfo, filters: readonly FilterPlugin[] = DEFAULT_FILTERS): FilterStatus | undefined {

@@ -8,6 +8,7 @@
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
 import { resourceValue } from '../api/quantity.js';
 import { emptyResources, isScalarResource, podHostPorts, podRequests, type HostPort, type PodRequests, type Resources } from './resources.js';
+import { requiredAntiAffinityTerms, type AffinityTerm } from './inter-pod-affinity.js';
 
 /** What the scheduler keeps of one pod. */
 export interface PodInfo {
@@ -21,6 +22,10 @@ export interface PodInfo {
   owner?: string;
   /** `spec.priority`, default 0. */
   priority: number;
+  namespace: string;
+  labels: Readonly<Record<string, string>> | undefined;
+  /** Required pod anti-affinity terms, when the pod has any (InterPodAffinity checks them against newcomers). */
+  antiAffinity?: AffinityTerm[];
 }
 
 /** Projects a pod for the cache; `nodeName` defaults to `spec.nodeName`. */
@@ -34,6 +39,9 @@ export function podInfoOf(pod: Pod, nodeName = pod.spec?.nodeName ?? ''): PodInf
     ports: podHostPorts(pod),
     owner: m.ownerReferences?.find((r) => r.controller)?.uid,
     priority: pod.spec?.priority ?? 0,
+    namespace: m.namespace ?? '',
+    labels: m.labels,
+    ...(pod.spec?.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.length ? { antiAffinity: requiredAntiAffinityTerms(pod) } : {}),
   };
 }
 

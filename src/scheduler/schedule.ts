@@ -13,6 +13,7 @@ import type { Diagnosis } from './fit-error.js';
 import { DEFAULT_FILTERS, runFilters, type FilterPlugin, type FilterStatus, type PodToSchedule } from './filters.js';
 import type { NodeInfo } from './node-info.js';
 import { scoreNodes, selectHost } from './scores.js';
+import { preFilterInterPodAffinity, type NamespaceLabels } from './inter-pod-affinity.js';
 
 /** Where the next full scan starts (upstream `nextStartNodeIndex`). */
 export interface ScheduleState {
@@ -67,6 +68,8 @@ export interface ScheduleOptions {
   random?: () => number;
   /** `percentageOfNodesToScore`; 0 = adaptive (default). */
   percentageOfNodesToScore?: number;
+  /** Namespace labels, for pod affinity terms with a namespaceSelector. */
+  namespaces?: NamespaceLabels;
 }
 
 /**
@@ -82,6 +85,7 @@ export function schedulePod(p: PodToSchedule, cache: SchedulerCache, state: Sche
   const filters = opts.filters ?? DEFAULT_FILTERS;
   const statuses = new Map<string, FilterStatus>();
   const diagnosis: Diagnosis = { numAllNodes: all, statuses };
+  p.interPod = preFilterInterPodAffinity(p.pod, cache, opts.namespaces);
   const pinned = nodeNamesFromAffinity(p.pod.spec);
   if (pinned === 'conflict') {
     diagnosis.preFilterMsg = AFFINITY_CONFLICT;

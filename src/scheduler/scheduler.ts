@@ -6,7 +6,7 @@
  * `PodScheduled=False` (reason `Unschedulable`) and a `FailedScheduling` event
  * with the upstream message, and waits for a cluster change that may help.
  */
-import type { Node, Pod, PodCondition } from 'kubernetes-types/core/v1.js';
+import type { Namespace, Node, Pod, PodCondition } from 'kubernetes-types/core/v1.js';
 import { isReason } from '../api/errors.js';
 import { deletedObject, keyOf, runWorkers, errorMessage, type Logger, type SharedInformer } from '../client/index.js';
 import type { Controller, ControllerContext, EventRecorder } from '../controllers/runtime/index.js';
@@ -16,6 +16,7 @@ import { runFilters, type PodToSchedule } from './filters.js';
 import { podInfoOf, type PodInfo } from './node-info.js';
 import { SchedulingQueue } from './queue.js';
 import { NO_NODES_AVAILABLE, schedulePod, type ScheduleState } from './schedule.js';
+import type { NamespaceLabels } from './inter-pod-affinity.js';
 
 /** Options of {@link Scheduler}. */
 export interface SchedulerOptions {
@@ -61,6 +62,8 @@ export class Scheduler implements Controller {
   private readonly state: ScheduleState = { nextStartNodeIndex: 0 };
   private readonly pods: SharedInformer<Pod>;
   private readonly nodes: SharedInformer<Node>;
+  private readonly namespaces: SharedInformer<Namespace>;
+  private readonly namespaceLabels: NamespaceLabels;
   private readonly recorder: EventRecorder;
   private readonly log: Logger;
   private readonly workers: number;
@@ -81,6 +84,12 @@ export class Scheduler implements Controller {
     // The shared informers may have been created by others without selectors, so filter here.
     this.pods = ctx.informers.forResource<Pod>('', 'v1', 'pods');
     this.nodes = ctx.informers.forResource<Node>('', 'v1', 'nodes');
+    this.namespaces = ctx.informers.forResource<Namespace>('', 'v1', 'namespaces');
+    const namespaces = this.namespaces;
+    this.namespaceLabels = {
+      labelsOf: (ns) => namespaces.indexer.get(ns)?.metadata?.labels,
+      all: () => namespaces.indexer.list().map((n) => ({ name: n.metadata?.name ?? '', labels: n.metadata?.labels })),
+    };
     this.pods.addEventHandler({
       onAdd: (p) => this.onPod(undefined, p),
       onUpdate: (o, p) => this.onPod(o, p),
@@ -103,7 +112,7 @@ export class Scheduler implements Controller {
   async start(signal: AbortSignal): Promise<void> {
     const aborted = new Promise<void>((r) => signal.addEventListener('abort', () => r(), { once: true }));
     try {
-      await Promise.race([Promise.all([this.pods.synced, this.nodes.synced]), aborted]);
+      await Promise.race([Promise.all([this.pods.synced, this.nodes.synced, this.namespaces.synced]), aborted]);
     } catch (err) {
       if (!signal.aborted) throw err;
     }
@@ -134,10 +143,14 @@ export class Scheduler implements Controller {
   private onPod(old: Pod | undefined, pod: Pod): void {
     const key = keyOf(pod);
     if (pod.spec?.nodeName) {
-      const had = this.cache.pod(key) !== undefined;
+      const cached = this.cache.pod(key);
+      const confirmed = cached !== undefined && !this.cache.isAssumed(key);
       this.cache.setPod(pod);
       // A pod that finished frees its node's resources.
-      if (had && podTerminal(pod) && !(old && podTerminal(old))) this.queue.moveAllToActive();
+      if (cached && podTerminal(pod) && !(old && podTerminal(old))) this.queue.moveAllToActive();
+      // A pod newly seen on its node, or relabelled, may satisfy a waiting pod's affinity
+      // (upstream's AssignedPodAdd / AssignedPodUpdate events for InterPodAffinity).
+      else if (this.queue.unschedulableCount() > 0 && (!confirmed || cached !== this.cache.pod(key))) this.queue.moveAllToActive();
       if (!old || !old.spec?.nodeName) this.queue.done(key);
       return;
     }
@@ -167,7 +180,7 @@ export class Scheduler implements Controller {
     if (this.cache.isAssumed(key)) return;
     this.queue.recordAttempt(key);
     const p = podToSchedule(pod);
-    const out = schedulePod(p, this.cache, this.state, { random: this.random });
+    const out = schedulePod(p, this.cache, this.state, { random: this.random, namespaces: this.namespaceLabels });
     if (out.kind === 'fit') return this.bind(pod, key, out.node, p.info);
     if (out.kind === 'error') return this.fail(pod, key, out.message === NO_NODES_AVAILABLE ? 'Unschedulable' : 'SchedulerError', out.message);
     return this.fail(pod, key, 'Unschedulable', this.unschedulableMessage(p, out.diagnosis));

@@ -177,4 +177,35 @@ describe('scheduler', () => {
     assert.equal(counts.size, 10, `used nodes: ${JSON.stringify([...counts])}`);
     for (const [node, n] of counts) assert.ok(n <= 40, `${node} got ${n} pods (mean 20)`);
   });
+
+  test('required pod anti-affinity keeps replicas apart, and pod affinity brings a pod to its peer', async () => {
+    for (const n of ['anti-0', 'anti-1']) await createNode(kwokNode(n, { cpu: '4', labels: { pool: 'anti' } }));
+    const replica = (name: string): Pod => {
+      const p = pod(name, {
+        nodeSelector: { pool: 'anti' },
+        affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app: 'anti' } }, topologyKey: 'kubernetes.io/hostname' }] } },
+      });
+      p.metadata!.labels = { app: 'anti' };
+      return p;
+    };
+    await Promise.all(['anti-pod-0', 'anti-pod-1', 'anti-pod-2'].map((n) => pods.create(NS, replica(n))));
+    const cond = await eventually('one replica to be unschedulable', async () => {
+      for (const n of ['anti-pod-0', 'anti-pod-1', 'anti-pod-2']) {
+        const c = (await pods.get(NS, n)).status?.conditions?.find((x) => x.type === 'PodScheduled');
+        if (c?.status === 'False') return { name: n, message: c.message ?? '' };
+      }
+      return undefined;
+    });
+    // Reasons are sorted as strings, so the nodes of the other tests come first.
+    assert.match(cond.message, /^0\/\d+ nodes are available: .*, 2 node\(s\) didn't match pod anti-affinity rules\. preemption: .*2 No preemption victims found for incoming pod\.\.$/);
+    const placed = await Promise.all(['anti-pod-0', 'anti-pod-1', 'anti-pod-2'].filter((n) => n !== cond.name).map((n) => nodeOf(n)));
+    assert.deepEqual(placed.sort(), ['anti-0', 'anti-1']);
+    // A third node of the pool: the waiting replica goes there.
+    await createNode(kwokNode('anti-2', { cpu: '4', labels: { pool: 'anti' } }));
+    assert.equal(await nodeOf(cond.name), 'anti-2');
+
+    const follower = pod('anti-follower', { affinity: { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app: 'anti' } }, namespaces: [NS], topologyKey: 'kubernetes.io/hostname' }] } } });
+    await pods.create(NS, follower);
+    assert.match(await nodeOf('anti-follower'), /^anti-[012]$/, 'only nodes running an app=anti pod qualify');
+  });
 });
