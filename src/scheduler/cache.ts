@@ -106,8 +106,8 @@ export class SchedulerCache {
       return;
     }
     // Pod resources do not change once assigned: a known pod on the same node is only confirmed
-    // (its labels may change, and pod affinity reads them).
-    if (cur && cur.info.nodeName === nodeName && cur.info.uid === pod.metadata?.uid && sameLabels(cur.info.labels, pod.metadata?.labels)) {
+    // (its labels may change, and pod affinity reads them; topology spread skips terminating pods).
+    if (cur && cur.info.nodeName === nodeName && cur.info.uid === pod.metadata?.uid && sameLabels(cur.info.labels, pod.metadata?.labels) && cur.info.terminating === !!pod.metadata?.deletionTimestamp) {
       cur.assumed = false;
       return;
     }

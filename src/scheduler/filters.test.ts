@@ -77,6 +77,6 @@ test('filters: each plugin admits or rejects with the upstream reason', () => {
 test('filters run in upstream order', () => {
   assert.deepEqual(
     DEFAULT_FILTERS.map((f) => f.name),
-    ['NodeUnschedulable', 'NodeName', 'TaintToleration', 'NodeAffinity', 'NodePorts', 'NodeResourcesFit', 'InterPodAffinity'],
+    ['NodeUnschedulable', 'NodeName', 'TaintToleration', 'NodeAffinity', 'NodePorts', 'NodeResourcesFit', 'PodTopologySpread', 'InterPodAffinity'],
   );
 });

@@ -1,6 +1,7 @@
 /**
  * The filter plugins of the default profile, in upstream order (NodeUnschedulable,
- * NodeName, TaintToleration, NodeAffinity, NodePorts, NodeResourcesFit, InterPodAffinity), as pure
+ * NodeName, TaintToleration, NodeAffinity, NodePorts, NodeResourcesFit, PodTopologySpread,
+ * InterPodAffinity), as pure
  * functions of (pod, node info) → nothing when the node fits, else a status whose
  * reasons are the exact upstream strings that `FailedScheduling` messages count.
  * A node is judged by the first plugin that rejects it, as upstream.
@@ -9,6 +10,7 @@ import type { Pod, Taint } from 'kubernetes-types/core/v1.js';
 import { findUntoleratedTaint, podFitsNodeAffinity, taintTolerated } from '../api/scheduling.js';
 import type { NodeInfo } from './node-info.js';
 import { interPodAffinityVerdict, type InterPodState } from './inter-pod-affinity.js';
+import { topologySpreadVerdict, type SpreadState } from './topology-spread.js';
 import type { HostPort, PodRequests } from './resources.js';
 
 /** `Unschedulable` may be resolved by preemption; `UnschedulableAndUnresolvable` may not. */
@@ -29,6 +31,8 @@ export interface PodToSchedule {
   owner?: string;
   /** The InterPodAffinity PreFilter's counts; undefined when it skipped (no terms anywhere). */
   interPod?: InterPodState;
+  /** The PodTopologySpread PreFilter's counts; undefined when the pod has no DoNotSchedule constraint. */
+  spread?: SpreadState;
 }
 
 /** One filter plugin. */
@@ -127,6 +131,16 @@ export const nodeResourcesFit: FilterPlugin = {
   },
 };
 
+/** DoNotSchedule topology spread constraints, from the PreFilter's counts (see `topology-spread.ts`). */
+export const podTopologySpread: FilterPlugin = {
+  name: 'PodTopologySpread',
+  filter(p, n) {
+    if (!p.spread) return undefined;
+    const v = topologySpreadVerdict(p.spread, n.node?.metadata?.labels ?? {});
+    return v ? reject(this.name, v.code, v.reason) : undefined;
+  },
+};
+
 /** Required pod affinity and anti-affinity, from the PreFilter's counts (see `inter-pod-affinity.ts`). */
 export const interPodAffinity: FilterPlugin = {
   name: 'InterPodAffinity',
@@ -137,8 +151,8 @@ export const interPodAffinity: FilterPlugin = {
   },
 };
 
-/** The default profile's filters, in upstream order (the volume plugins and PodTopologySpread aside). */
-export const DEFAULT_FILTERS: readonly FilterPlugin[] = [nodeUnschedulable, nodeName, taintToleration, nodeAffinity, nodePorts, nodeResourcesFit, interPodAffinity];
+/** The default profile's filters, in upstream order (the volume plugins aside). */
+export const DEFAULT_FILTERS: readonly FilterPlugin[] = [nodeUnschedulable, nodeName, taintToleration, nodeAffinity, nodePorts, nodeResourcesFit, podTopologySpread, interPodAffinity];
 
 /** Runs the filters in order; the first rejection decides. */
 export function runFilters(p: PodToSchedule, n: NodeInfo, filters: readonly FilterPlugin[] = DEFAULT_FILTERS): FilterStatus | undefined {

@@ -24,6 +24,8 @@ export interface PodInfo {
   priority: number;
   namespace: string;
   labels: Readonly<Record<string, string>> | undefined;
+  /** Has a deletionTimestamp (topology spread does not count it). */
+  terminating: boolean;
   /** Required pod anti-affinity terms, when the pod has any (InterPodAffinity checks them against newcomers). */
   antiAffinity?: AffinityTerm[];
 }
@@ -41,6 +43,7 @@ export function podInfoOf(pod: Pod, nodeName = pod.spec?.nodeName ?? ''): PodInf
     priority: pod.spec?.priority ?? 0,
     namespace: m.namespace ?? '',
     labels: m.labels,
+    terminating: !!m.deletionTimestamp,
     ...(pod.spec?.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.length ? { antiAffinity: requiredAntiAffinityTerms(pod) } : {}),
   };
 }

@@ -14,6 +14,7 @@ import { DEFAULT_FILTERS, runFilters, type FilterPlugin, type FilterStatus, type
 import type { NodeInfo } from './node-info.js';
 import { scoreNodes, selectHost } from './scores.js';
 import { preFilterInterPodAffinity, type NamespaceLabels } from './inter-pod-affinity.js';
+import { preFilterTopologySpread } from './topology-spread.js';
 
 /** Where the next full scan starts (upstream `nextStartNodeIndex`). */
 export interface ScheduleState {
@@ -85,6 +86,7 @@ export function schedulePod(p: PodToSchedule, cache: SchedulerCache, state: Sche
   const filters = opts.filters ?? DEFAULT_FILTERS;
   const statuses = new Map<string, FilterStatus>();
   const diagnosis: Diagnosis = { numAllNodes: all, statuses };
+  p.spread = preFilterTopologySpread(p.pod, cache);
   p.interPod = preFilterInterPodAffinity(p.pod, cache, opts.namespaces);
   const pinned = nodeNamesFromAffinity(p.pod.spec);
   if (pinned === 'conflict') {

@@ -208,4 +208,23 @@ describe('scheduler', () => {
     await pods.create(NS, follower);
     assert.match(await nodeOf('anti-follower'), /^anti-[012]$/, 'only nodes running an app=anti pod qualify');
   });
+
+  test('DoNotSchedule topology spread places pods where the skew allows, and says so when no node has the key', async () => {
+    for (const n of ['tsc-0', 'tsc-1']) await createNode(kwokNode(n, { cpu: '4', labels: { pool: 'tsc' } }));
+    const labelled = (p: Pod): Pod => ({ ...p, metadata: { ...p.metadata, labels: { app: 'tsc' } } });
+    // Two pods already on tsc-0 (placed by name, without the scheduler).
+    for (const n of ['tsc-pinned-0', 'tsc-pinned-1']) await pods.create(NS, labelled(pod(n, { nodeName: 'tsc-0' })));
+    const spreadPod = (name: string, topologyKey = 'kubernetes.io/hostname'): Pod =>
+      labelled(pod(name, { nodeSelector: { pool: 'tsc' }, topologySpreadConstraints: [{ maxSkew: 1, topologyKey, whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { app: 'tsc' } } }] }));
+    await pods.create(NS, spreadPod('tsc-a'));
+    assert.equal(await nodeOf('tsc-a'), 'tsc-1', 'tsc-0 is two ahead');
+    await pods.create(NS, spreadPod('tsc-b'));
+    assert.equal(await nodeOf('tsc-b'), 'tsc-1', 'tsc-0 is still one ahead');
+    await pods.create(NS, spreadPod('tsc-rack', 'rack'));
+    const cond = await eventually('tsc-rack to be unschedulable', async () => {
+      const c = (await pods.get(NS, 'tsc-rack')).status?.conditions?.find((x) => x.type === 'PodScheduled');
+      return c?.status === 'False' ? c : undefined;
+    });
+    assert.match(cond.message ?? '', /, 2 node\(s\) didn't match pod topology spread constraints \(missing required label\)\. preemption: /);
+  });
 });
