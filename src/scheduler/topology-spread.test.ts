@@ -19,7 +19,7 @@ function web(name: string, o: { node?: string; ns?: string; labels?: Record<stri
   const p = makePod(name, { ...(o.node ? { nodeName: o.node } : {}) });
   p.metadata!.labels = o.labels ?? { app: 'web' };
   if (o.ns) p.metadata!.namespace = o.ns;
-  if (o.deleting) p.metadata!.deletionTimestamp = '2026-01-01T00:00:00Z';
+  if (o.deleting) (p.metadata as { deletionTimestamp?: string }).deletionTimestamp = '2026-01-01T00:00:00Z';
   if (o.constraints) p.spec!.topologySpreadConstraints = o.constraints;
   if (o.nodeSelector) p.spec!.nodeSelector = o.nodeSelector;
   return p;
