@@ -131,25 +131,26 @@ export const nodeResourcesFit: FilterPlugin = {
   },
 };
 
-/** DoNotSchedule topology spread constraints, from the PreFilter's counts (see `topology-spread.ts`). */
-export const podTopologySpread: FilterPlugin = {
-  name: 'PodTopologySpread',
-  filter(p, n) {
-    if (!p.spread) return undefined;
-    const v = topologySpreadVerdict(p.spread, n.node?.metadata?.labels ?? {});
-    return v ? reject(this.name, v.code, v.reason) : undefined;
-  },
-};
+/** What a PreFilter-backed filter says of a node. */
+type Verdict = { code: StatusCode; reason: string } | undefined;
 
-/** Required pod affinity and anti-affinity, from the PreFilter's counts (see `inter-pod-affinity.ts`). */
-export const interPodAffinity: FilterPlugin = {
-  name: 'InterPodAffinity',
-  filter(p, n) {
-    if (!p.interPod) return undefined;
-    const v = interPodAffinityVerdict(p.interPod, n.node?.metadata?.labels ?? {});
-    return v ? reject(this.name, v.code, v.reason) : undefined;
-  },
-};
+/** A filter that judges a node by its labels against what its PreFilter counted (nothing counted: the PreFilter skipped). */
+function prefiltered<S>(name: string, state: (p: PodToSchedule) => S | undefined, verdict: (s: S, nodeLabels: Readonly<Record<string, string>>) => Verdict): FilterPlugin {
+  return {
+    name,
+    filter(p, n) {
+      const s = state(p);
+      const v = s === undefined ? undefined : verdict(s, n.node?.metadata?.labels ?? {});
+      return v ? reject(name, v.code, v.reason) : undefined;
+    },
+  };
+}
+
+/** DoNotSchedule topology spread constraints (see `topology-spread.ts`). */
+export const podTopologySpread = prefiltered('PodTopologySpread', (p) => p.spread, topologySpreadVerdict);
+
+/** Required pod affinity and anti-affinity (see `inter-pod-affinity.ts`). */
+export const interPodAffinity = prefiltered('InterPodAffinity', (p) => p.interPod, interPodAffinityVerdict);
 
 /** The default profile's filters, in upstream order (the volume plugins aside). */
 export const DEFAULT_FILTERS: readonly FilterPlugin[] = [nodeUnschedulable, nodeName, taintToleration, nodeAffinity, nodePorts, nodeResourcesFit, podTopologySpread, interPodAffinity];

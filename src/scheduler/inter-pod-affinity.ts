@@ -35,7 +35,8 @@ export const INTER_POD_REASONS = {
   existingAntiAffinity: "node(s) didn't satisfy existing pods anti-affinity rules",
 } as const;
 
-function parseSelector(sel: PodAffinityTerm['labelSelector']): Selector | null {
+/** A label selector as the scheduler reads it: one that does not parse selects nothing (null). */
+export function parseSelector(sel: PodAffinityTerm['labelSelector']): Selector | null {
   try {
     return labelSelectorFromObject(sel);
   } catch {
@@ -72,7 +73,8 @@ export function termMatches(t: AffinityTerm, pod: PodIdentity, nsLabels: Readonl
   return inNamespace && matchesSelector(t.selector, pod.labels);
 }
 
-function pairKey(key: string, value: string): string {
+/** The map key of a topology pair (`topologyKey`, node label value). */
+export function pairKey(key: string, value: string): string {
   return `${key}\u0000${value}`;
 }
 

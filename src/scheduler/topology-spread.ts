@@ -10,9 +10,10 @@
  * `ScheduleAnyway` constraints only score upstream, and skiff does not score them.
  */
 import type { Pod, TopologySpreadConstraint } from 'kubernetes-types/core/v1.js';
-import { labelSelectorFromObject, matchesSelector, newRequirement, type Selector } from '../api/labels.js';
+import { matchesSelector, newRequirement, type Selector } from '../api/labels.js';
 import { findUntoleratedTaint, podFitsNodeAffinity } from '../api/scheduling.js';
 import type { SchedulerCache } from './cache.js';
+import { pairKey, parseSelector } from './inter-pod-affinity.js';
 
 /** Upstream reason strings. */
 export const SPREAD_REASONS = {
@@ -42,18 +43,9 @@ export interface SpreadState {
   selfMatch: boolean[];
 }
 
-function pairKey(key: string, value: string): string {
-  return `${key}\u0000${value}`;
-}
-
 /** The selector of a constraint, with `matchLabelKeys` added as `key in (the pod's value)`. */
 function constraintSelector(c: TopologySpreadConstraint, podLabels: Readonly<Record<string, string>>): Selector | null {
-  let sel: Selector | null;
-  try {
-    sel = labelSelectorFromObject(c.labelSelector);
-  } catch {
-    return null;
-  }
+  let sel = parseSelector(c.labelSelector);
   if (sel === null) return null;
   for (const key of c.matchLabelKeys ?? []) {
     const v = podLabels[key];
