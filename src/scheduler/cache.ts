@@ -36,6 +36,8 @@ export class SchedulerCache {
   private readonly pods = new Map<string, Entry>();
   /** Placed pods with required anti-affinity (upstream `PodsWithRequiredAntiAffinity`). */
   private readonly withAntiAffinity = new Set<PodInfo>();
+  /** Placed pods with any pod (anti-)affinity term (upstream `PodsWithAffinity`). */
+  private readonly withAffinity = new Set<PodInfo>();
 
   /** Number of Nodes. */
   nodeCount(): number {
@@ -55,6 +57,11 @@ export class SchedulerCache {
   /** The placed (or assumed) pods that have required pod anti-affinity terms. */
   podsWithRequiredAntiAffinity(): ReadonlySet<PodInfo> {
     return this.withAntiAffinity;
+  }
+
+  /** The placed (or assumed) pods that have any pod (anti-)affinity term. */
+  podsWithAffinity(): ReadonlySet<PodInfo> {
+    return this.withAffinity;
   }
 
   /** The NodeInfo of a Node that exists, or undefined. */
@@ -120,6 +127,7 @@ export class SchedulerCache {
     if (!cur) return undefined;
     this.pods.delete(key);
     this.withAntiAffinity.delete(cur.info);
+    this.withAffinity.delete(cur.info);
     const ni = this.infos.get(cur.info.nodeName);
     ni?.removePod(key);
     if (ni && !ni.node && ni.pods.size === 0) this.infos.delete(ni.name);
@@ -150,6 +158,7 @@ export class SchedulerCache {
     const cur = this.pods.get(info.key);
     if (cur) {
       this.withAntiAffinity.delete(cur.info);
+      this.withAffinity.delete(cur.info);
       const old = this.infos.get(cur.info.nodeName);
       old?.removePod(info.key);
       if (old && !old.node && old.pods.size === 0) this.infos.delete(old.name);
@@ -157,7 +166,8 @@ export class SchedulerCache {
     let ni = this.infos.get(info.nodeName);
     if (!ni) this.infos.set(info.nodeName, (ni = new NodeInfo(info.nodeName)));
     ni.addPod(info);
-    if (info.antiAffinity) this.withAntiAffinity.add(info);
+    if (info.terms) this.withAffinity.add(info);
+    if (info.terms?.antiAffinity) this.withAntiAffinity.add(info);
     this.pods.set(info.key, { info, assumed });
   }
 }

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Pod, PodAffinityTerm } from 'kubernetes-types/core/v1.js';
 import { SchedulerCache } from './cache.js';
-import { INTER_POD_REASONS, interPodAffinityVerdict, preFilterInterPodAffinity, type NamespaceLabels } from './inter-pod-affinity.js';
+import { INTER_POD_REASONS, interPodAffinityScores, interPodAffinityVerdict, preFilterInterPodAffinity, type NamespaceLabels } from './inter-pod-affinity.js';
 import { podToSchedule } from './scheduler.js';
 import { schedulePod } from './schedule.js';
 import { fitErrorMessage } from './fit-error.js';
@@ -100,3 +100,32 @@ test('a fourth replica with hostname anti-affinity on three nodes is unschedulab
   }
   assert.deepEqual(placed.sort(), ['a', 'b', 'c']);
 });
+
+function weighted(weight: number, labels: Record<string, string>, topologyKey = HOST): { weight: number; podAffinityTerm: PodAffinityTerm } {
+  return { weight, podAffinityTerm: term(labels, topologyKey) };
+}
+
+function preferring(name: string, labels: Record<string, string>, o: { node?: string; affinity?: ReturnType<typeof weighted>[]; anti?: ReturnType<typeof weighted>[]; requiredAffinity?: PodAffinityTerm[] } = {}): Pod {
+  const p = labelled(name, labels, { ...(o.node ? { node: o.node } : {}), ...(o.requiredAffinity ? { affinity: o.requiredAffinity } : {}) });
+  p.spec!.affinity = {
+    podAffinity: { ...p.spec!.affinity?.podAffinity, ...(o.affinity ? { preferredDuringSchedulingIgnoredDuringExecution: o.affinity } : {}) },
+    podAntiAffinity: { ...(o.anti ? { preferredDuringSchedulingIgnoredDuringExecution: o.anti } : {}) },
+  };
+  return p;
+}
+
+const scoreCases: Array<{ name: string; pod: Pod; placed: Pod[]; want: number[] | undefined }> = [
+  { name: 'no terms anywhere: the plugin skips', pod: labelled('p', { app: 'web' }), placed: [labelled('x', { app: 'web' }, { node: 'a' })], want: undefined },
+  { name: 'preferred anti-affinity on hostname favours the nodes without a match', pod: preferring('p', { app: 'web' }, { anti: [weighted(100, { app: 'web' })] }), placed: [labelled('x', { app: 'web' }, { node: 'a' })], want: [0, 100, 100] },
+  { name: 'preferred affinity on zone favours the zone with a match', pod: preferring('p', { app: 'web' }, { affinity: [weighted(50, { app: 'db' }, ZONE)] }), placed: [labelled('db', { app: 'db' }, { node: 'a' })], want: [100, 100, 0] },
+  { name: "a placed pod's preferred anti-affinity for the newcomer counts against its node", pod: labelled('p', { app: 'web' }), placed: [preferring('x', { app: 'cache' }, { node: 'b', anti: [weighted(10, { app: 'web' })] })], want: [100, 0, 100] },
+  { name: "a placed pod's required affinity for the newcomer draws it (hardPodAffinityWeight)", pod: labelled('p', { app: 'web' }), placed: [labelled('x', { app: 'cache' }, { node: 'c', affinity: [term({ app: 'web' }, ZONE)] })], want: [0, 0, 100] },
+  { name: 'weights add up and the scores spread between the lowest and highest', pod: preferring('p', { app: 'web' }, { affinity: [weighted(10, { app: 'db' })], anti: [weighted(5, { app: 'web' })] }), placed: [labelled('db', { app: 'db' }, { node: 'a' }), labelled('w1', { app: 'web' }, { node: 'a' }), labelled('w2', { app: 'web' }, { node: 'b' })], want: [100, 0, 50] },
+];
+
+for (const c of scoreCases) {
+  test(`InterPodAffinity score: ${c.name}`, () => {
+    const cache = cluster(...c.placed);
+    assert.deepEqual(interPodAffinityScores(c.pod, ['a', 'b', 'c'].map((n) => cache.node(n)!), cache), c.want);
+  });
+}

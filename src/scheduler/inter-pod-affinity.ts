@@ -11,9 +11,11 @@
  * `mismatchLabelKeys` are not applied. Preferred terms only score upstream, and skiff
  * does not score them.
  */
-import type { Pod, PodAffinityTerm } from 'kubernetes-types/core/v1.js';
+import type { Pod, PodAffinityTerm, WeightedPodAffinityTerm } from 'kubernetes-types/core/v1.js';
 import { labelSelectorFromObject, matchesSelector, type Selector } from '../api/labels.js';
 import type { SchedulerCache } from './cache.js';
+import type { NodeInfo, PodInfo } from './node-info.js';
+import { MAX_NODE_SCORE } from './scores.js';
 
 /** A required term, parsed (upstream `framework.AffinityTerm`). */
 export interface AffinityTerm {
@@ -56,9 +58,37 @@ export function affinityTerms(terms: readonly PodAffinityTerm[] | undefined, nam
   });
 }
 
-/** The required anti-affinity terms of `pod` (empty for most pods). */
-export function requiredAntiAffinityTerms(pod: Pod): AffinityTerm[] {
-  return affinityTerms(pod.spec?.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution, pod.metadata?.namespace ?? '');
+/** A preferred term and its weight (upstream `WeightedAffinityTerm`). */
+export interface WeightedTerm extends AffinityTerm {
+  weight: number;
+}
+
+/** Parses preferred terms of a pod in `namespace`. */
+export function weightedTerms(terms: readonly WeightedPodAffinityTerm[] | undefined, namespace: string): WeightedTerm[] {
+  return (terms ?? []).map((w) => ({ ...affinityTerms([w.podAffinityTerm], namespace)[0]!, weight: w.weight }));
+}
+
+/** The pod (anti-)affinity terms of a placed pod that newcomers are checked or scored against. */
+export interface PlacedPodTerms {
+  /** Required anti-affinity: a newcomer it matches may not share the topology. */
+  antiAffinity?: AffinityTerm[];
+  /** Required affinity: a newcomer it matches scores `hardPodAffinityWeight` on the topology. */
+  requiredAffinity?: AffinityTerm[];
+  preferredAffinity?: WeightedTerm[];
+  preferredAntiAffinity?: WeightedTerm[];
+}
+
+/** The terms of `pod` that matter once it is placed; empty for a pod without pod (anti-)affinity. */
+export function placedPodTerms(pod: Pod): PlacedPodTerms {
+  const a = pod.spec?.affinity;
+  if (!a?.podAffinity && !a?.podAntiAffinity) return {};
+  const ns = pod.metadata?.namespace ?? '';
+  const out: PlacedPodTerms = {};
+  if (a.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.length) out.antiAffinity = affinityTerms(a.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution, ns);
+  if (a.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.length) out.requiredAffinity = affinityTerms(a.podAffinity.requiredDuringSchedulingIgnoredDuringExecution, ns);
+  if (a.podAffinity?.preferredDuringSchedulingIgnoredDuringExecution?.length) out.preferredAffinity = weightedTerms(a.podAffinity.preferredDuringSchedulingIgnoredDuringExecution, ns);
+  if (a.podAntiAffinity?.preferredDuringSchedulingIgnoredDuringExecution?.length) out.preferredAntiAffinity = weightedTerms(a.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution, ns);
+  return out;
 }
 
 /** What a term looks at in a pod. */
@@ -101,6 +131,15 @@ export interface NamespaceLabels {
 
 export const NO_NAMESPACES: NamespaceLabels = { labelsOf: () => undefined, all: () => [] };
 
+/** The incoming pod's namespaceSelectors become namespace names (upstream `mergeAffinityTermNamespacesIfNotEmpty`). */
+function resolveNamespaceSelectors(terms: readonly AffinityTerm[], namespaces: NamespaceLabels): void {
+  for (const t of terms) {
+    if (t.namespaceSelector === null) continue;
+    for (const n of namespaces.all()) if (matchesSelector(t.namespaceSelector, n.labels)) t.namespaces.add(n.name);
+    t.namespaceSelector = null;
+  }
+}
+
 /**
  * Upstream PreFilter: undefined (Skip) when neither the pod has required terms nor any
  * placed pod has required anti-affinity — the common case, which costs nothing.
@@ -113,12 +152,7 @@ export function preFilterInterPodAffinity(pod: Pod, cache: SchedulerCache, names
   const aff = affinityTerms(pa?.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution, ns);
   const anti = affinityTerms(pa?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution, ns);
   if (aff.length === 0 && anti.length === 0 && withAnti.size === 0) return undefined;
-  // The incoming pod's namespaceSelectors become namespace names (upstream mergeAffinityTermNamespacesIfNotEmpty).
-  for (const t of [...aff, ...anti]) {
-    if (t.namespaceSelector === null) continue;
-    for (const n of namespaces.all()) if (matchesSelector(t.namespaceSelector, n.labels)) t.namespaces.add(n.name);
-    t.namespaceSelector = null;
-  }
+  resolveNamespaceSelectors([...aff, ...anti], namespaces);
   const me: PodIdentity = { namespace: ns, labels: pod.metadata?.labels };
   const state: InterPodState = {
     affinityTerms: aff,
@@ -136,7 +170,7 @@ export function preFilterInterPodAffinity(pod: Pod, cache: SchedulerCache, names
   };
   const myNsLabels = namespaces.labelsOf(ns);
   for (const other of withAnti) {
-    for (const t of other.antiAffinity ?? []) if (termMatches(t, me, myNsLabels)) bump(state.existingAntiAffinityCounts, other.nodeName, t.topologyKey);
+    for (const t of other.terms?.antiAffinity ?? []) if (termMatches(t, me, myNsLabels)) bump(state.existingAntiAffinityCounts, other.nodeName, t.topologyKey);
   }
   if (aff.length > 0 || anti.length > 0) {
     for (const n of cache.nodes()) {
@@ -172,4 +206,58 @@ export function interPodAffinityVerdict(state: InterPodState, nodeLabels: Readon
     }
   }
   return undefined;
+}
+
+/** Upstream `hardPodAffinityWeight`: what a placed pod's required affinity term adds for a newcomer it matches. */
+export const HARD_POD_AFFINITY_WEIGHT = 1;
+
+/**
+ * Upstream PreScore, Score and NormalizeScore: each topology pair collects the weights of
+ * the incoming pod's preferred terms that placed pods in it match (anti-affinity
+ * subtracts), and of placed pods' preferred terms (and, at {@link HARD_POD_AFFINITY_WEIGHT},
+ * required affinity terms) that match the incoming pod; a node scores the sum over its
+ * own pairs, scaled to 0-100 between the lowest and highest. Undefined (Skip) when
+ * nothing scores.
+ */
+export function interPodAffinityScores(pod: Pod, nodes: readonly NodeInfo[], cache: SchedulerCache, namespaces: NamespaceLabels = NO_NAMESPACES): number[] | undefined {
+  const a = pod.spec?.affinity;
+  const ns = pod.metadata?.namespace ?? '';
+  const prefAff = weightedTerms(a?.podAffinity?.preferredDuringSchedulingIgnoredDuringExecution, ns);
+  const prefAnti = weightedTerms(a?.podAntiAffinity?.preferredDuringSchedulingIgnoredDuringExecution, ns);
+  const ownTerms = prefAff.length > 0 || prefAnti.length > 0;
+  if (!ownTerms && cache.podsWithAffinity().size === 0) return undefined;
+  resolveNamespaceSelectors([...prefAff, ...prefAnti], namespaces);
+  const me: PodIdentity = { namespace: ns, labels: pod.metadata?.labels };
+  const myNsLabels = namespaces.labelsOf(ns);
+  const topo = new Map<string, number>();
+  const add = (nodeLabels: Readonly<Record<string, string>>, key: string, weight: number): void => {
+    const v = nodeLabels[key];
+    if (v === undefined) return;
+    const k = pairKey(key, v);
+    topo.set(k, (topo.get(k) ?? 0) + weight);
+  };
+  const process = (other: PodInfo): void => {
+    const nodeLabels = cache.node(other.nodeName)?.node?.metadata?.labels;
+    if (!nodeLabels) return;
+    const them: PodIdentity = { namespace: other.namespace, labels: other.labels };
+    for (const t of prefAff) if (termMatches(t, them, undefined)) add(nodeLabels, t.topologyKey, t.weight);
+    for (const t of prefAnti) if (termMatches(t, them, undefined)) add(nodeLabels, t.topologyKey, -t.weight);
+    const terms = other.terms;
+    if (!terms) return;
+    for (const t of terms.requiredAffinity ?? []) if (termMatches(t, me, myNsLabels)) add(nodeLabels, t.topologyKey, HARD_POD_AFFINITY_WEIGHT);
+    for (const t of terms.preferredAffinity ?? []) if (termMatches(t, me, myNsLabels)) add(nodeLabels, t.topologyKey, t.weight);
+    for (const t of terms.preferredAntiAffinity ?? []) if (termMatches(t, me, myNsLabels)) add(nodeLabels, t.topologyKey, -t.weight);
+  };
+  // Without terms of its own, only placed pods with terms can add anything.
+  if (ownTerms) for (const n of cache.nodes()) for (const other of n.pods.values()) process(other);
+  else for (const other of cache.podsWithAffinity()) process(other);
+  if (topo.size === 0) return undefined;
+  const raw = nodes.map((n) => {
+    let s = 0;
+    for (const [k, v] of Object.entries(n.node?.metadata?.labels ?? {})) s += topo.get(pairKey(k, v)) ?? 0;
+    return s;
+  });
+  const min = Math.min(...raw);
+  const spread = Math.max(...raw) - min;
+  return raw.map((s) => (spread > 0 ? Math.floor((MAX_NODE_SCORE * (s - min)) / spread) : 0));
 }

@@ -8,7 +8,7 @@
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
 import { resourceValue } from '../api/quantity.js';
 import { emptyResources, isScalarResource, podHostPorts, podRequests, type HostPort, type PodRequests, type Resources } from './resources.js';
-import { requiredAntiAffinityTerms, type AffinityTerm } from './inter-pod-affinity.js';
+import { placedPodTerms, type PlacedPodTerms } from './inter-pod-affinity.js';
 
 /** What the scheduler keeps of one pod. */
 export interface PodInfo {
@@ -26,8 +26,8 @@ export interface PodInfo {
   labels: Readonly<Record<string, string>> | undefined;
   /** Has a deletionTimestamp (topology spread does not count it). */
   terminating: boolean;
-  /** Required pod anti-affinity terms, when the pod has any (InterPodAffinity checks them against newcomers). */
-  antiAffinity?: AffinityTerm[];
+  /** Its pod (anti-)affinity terms, when it has any (InterPodAffinity checks and scores newcomers against them). */
+  terms?: PlacedPodTerms;
 }
 
 /** Projects a pod for the cache; `nodeName` defaults to `spec.nodeName`. */
@@ -44,7 +44,7 @@ export function podInfoOf(pod: Pod, nodeName = pod.spec?.nodeName ?? ''): PodInf
     namespace: m.namespace ?? '',
     labels: m.labels,
     terminating: !!m.deletionTimestamp,
-    ...(pod.spec?.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.length ? { antiAffinity: requiredAntiAffinityTerms(pod) } : {}),
+    ...(pod.spec?.affinity?.podAffinity || pod.spec?.affinity?.podAntiAffinity ? { terms: placedPodTerms(pod) } : {}),
   };
 }
 

@@ -13,7 +13,7 @@ import type { Diagnosis } from './fit-error.js';
 import { DEFAULT_FILTERS, runFilters, type FilterPlugin, type FilterStatus, type PodToSchedule } from './filters.js';
 import type { NodeInfo } from './node-info.js';
 import { scoreNodes, selectHost } from './scores.js';
-import { preFilterInterPodAffinity, type NamespaceLabels } from './inter-pod-affinity.js';
+import { interPodAffinityScores, preFilterInterPodAffinity, type NamespaceLabels } from './inter-pod-affinity.js';
 import { preFilterTopologySpread } from './topology-spread.js';
 
 /** Where the next full scan starts (upstream `nextStartNodeIndex`). */
@@ -121,6 +121,6 @@ export function schedulePod(p: PodToSchedule, cache: SchedulerCache, state: Sche
 
   if (feasible.length === 0) return { kind: 'unschedulable', diagnosis };
   if (feasible.length === 1) return { kind: 'fit', node: feasible[0]!.name };
-  const scores = scoreNodes(p, feasible);
+  const scores = scoreNodes(p, feasible, interPodAffinityScores(p.pod, feasible, cache, opts.namespaces));
   return { kind: 'fit', node: feasible[selectHost(scores, opts.random)]!.name };
 }

@@ -2,7 +2,7 @@
  * Scoring (upstream score plugins of the default profile, with their default
  * weights): NodeResourcesFit LeastAllocated (1), NodeResourcesBalancedAllocation
  * (1), TaintToleration on PreferNoSchedule taints (3), preferred NodeAffinity (2),
- * and spreading of pods with the same controlling owner across nodes (2, in the
+ * InterPodAffinity (2, computed in `inter-pod-affinity.ts`), and spreading of pods with the same controlling owner across nodes (2, in the
  * place of PodTopologySpread's default hostname constraint). Each plugin scores
  * 0–100 after normalising over the feasible nodes; ties are broken at random.
  */
@@ -78,8 +78,11 @@ export function normalize(scores: number[], reverse: boolean): number[] {
   return out;
 }
 
-/** Weighted total score of each node (same order as `nodes`). */
-export function scoreNodes(p: PodToSchedule, nodes: readonly NodeInfo[]): number[] {
+/**
+ * Weighted total score of each node (same order as `nodes`). `interPodAffinity`: the
+ * InterPodAffinity plugin's normalised scores (weight 2), when it did not skip.
+ */
+export function scoreNodes(p: PodToSchedule, nodes: readonly NodeInfo[], interPodAffinity?: readonly number[]): number[] {
   const k = nodes.length;
   const total = new Array<number>(k);
   const taints = new Array<number>(k);
@@ -96,7 +99,7 @@ export function scoreNodes(p: PodToSchedule, nodes: readonly NodeInfo[]): number
   const t = normalize(taints, true);
   const a = normalize(affinity, false);
   const s = normalize(spread, true);
-  for (let i = 0; i < k; i++) total[i] = total[i]! + 3 * t[i]! + 2 * a[i]! + 2 * s[i]!;
+  for (let i = 0; i < k; i++) total[i] = total[i]! + 3 * t[i]! + 2 * a[i]! + 2 * s[i]! + 2 * (interPodAffinity?.[i] ?? 0);
   return total;
 }
 
