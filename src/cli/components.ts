@@ -107,7 +107,8 @@ export function startComponents(client: Client, opts: ComponentOptions, log: (li
     const nodeSpecs = (opts.nodeNames ?? Array.from({ length: opts.nodes }, (_, i) => `node-${i + 1}`)).map((name) => ({ name }));
     if (agentOnly || (opts.runtime ?? 'simulated') === 'process') {
       const services = ctx.informers.forResource<Service>('', 'v1', 'services');
-      const kubelet = ctx.recorder('kubelet');
+      // One recorder for every node here, where each upstream kubelet queues its own events.
+      const kubelet = ctx.recorder('kubelet', nodeSpecs.length);
       runtime = new ProcessRuntime({
         dataDir: opts.dataDir ?? '.',
         imageFallback: opts.imageFallback ?? 'simulate',

@@ -8,7 +8,7 @@ import type { ResourceInfo } from '../../api/resources.js';
 import type { Client } from '../../client/client.js';
 import { SharedInformerFactory } from '../../client/informer.js';
 import { silentLogger, errorMessage, type Logger } from '../../client/logger.js';
-import { EventRecorder } from './events.js';
+import { EventRecorder, MAX_QUEUED_EVENTS } from './events.js';
 import { LeaderElector, type LeaderElectionConfig } from './leader.js';
 
 /** A long-running control loop. */
@@ -21,8 +21,12 @@ export interface Controller {
 export interface ControllerContext {
   client: Client;
   informers: SharedInformerFactory;
-  /** An event recorder writing Events with `source.component` = `component`. */
-  recorder(component: string): EventRecorder;
+  /**
+   * An event recorder writing Events with `source.component` = `component`. `sources`: how
+   * many upstream components it stands for (kubelets of many nodes), each of which would
+   * keep its own queue of {@link MAX_QUEUED_EVENTS}.
+   */
+  recorder(component: string, sources?: number): EventRecorder;
   /** A structured logger tagged with `component`. */
   logger(component: string): Logger;
   /** Milliseconds clock, injectable for tests. */
@@ -48,7 +52,7 @@ export function newControllerContext(client: Client, root?: RootLogger, now: () 
   return {
     client,
     informers: new SharedInformerFactory(client, { logger: logger('informers'), trimManagedFields: trimsManagedFields }),
-    recorder: (component) => new EventRecorder(client, component, logger(component)),
+    recorder: (component, sources = 1) => new EventRecorder(client, component, logger(component), '', undefined, MAX_QUEUED_EVENTS * Math.max(1, sources)),
     logger,
     now,
   };

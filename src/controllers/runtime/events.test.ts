@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventRecorder } from './events.js';
+import { newControllerContext } from './context.js';
 import type { Client } from '../../client/client.js';
 
 function fakeClient(): { client: Client; created: unknown[]; patched: unknown[] } {
@@ -85,4 +86,23 @@ test('with 1,000 events waiting, further events are dropped (upstream maxQueuedE
   r.event(pod(9999), 'Warning', 'FailedScheduling', 'after the burst');
   await r.flush();
   assert.equal(created.length, 1002);
+});
+
+test('a recorder standing for several kubelets queues for each of them', async () => {
+  const created: unknown[] = [];
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const rc = {
+    create: async (_ns: string, obj: unknown) => {
+      await gate;
+      created.push(obj);
+    },
+  };
+  const ctx = newControllerContext({ resource: () => rc } as unknown as Client);
+  const kubelet = ctx.recorder('kubelet', 3);
+  const pod = (i: number) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: `p${i}`, namespace: 'default', uid: `u${i}` } });
+  for (let i = 0; i < 4000; i++) kubelet.event(pod(i), 'Normal', 'Started', 'Started container c');
+  release();
+  await kubelet.flush();
+  assert.equal(created.length, 1 + 3 * 1000, 'one being written, and 1,000 waiting for each of the three kubelets');
 });

@@ -51,18 +51,20 @@ export class EventRecorder {
     private readonly log: Logger = silentLogger,
     private readonly host = '',
     private readonly now: () => Date = () => new Date(),
+    /** Events that may wait at once; a recorder that stands for many kubelets gets a queue per kubelet. */
+    private readonly maxQueued = MAX_QUEUED_EVENTS,
   ) {}
 
   /**
    * Queues an event about `target`. Never throws. As upstream's spam filter,
    * each (component, object) gets a token bucket of 25 events refilled at one
    * per 5 minutes: a DaemonSet creating 5,000 pods records 25 SuccessfulCreate
-   * events, not 5,000. With {@link MAX_QUEUED_EVENTS} waiting, the event is dropped
+   * events, not 5,000. With `maxQueued` ({@link MAX_QUEUED_EVENTS}) waiting, the event is dropped
    * before it reaches the filter, as upstream's broadcaster drops it.
    */
   event(target: EventTarget, type: EventType, reason: string, message: string): void {
     const m = target.metadata ?? {};
-    if (this.queue.length >= MAX_QUEUED_EVENTS) {
+    if (this.queue.length >= this.maxQueued) {
       // Upstream logs every drop; one line per thousand keeps a burst from flooding the log.
       if (this.dropped++ % 1000 === 0) this.log.warn({ reason, dropped: this.dropped, queued: this.queue.length }, 'unable to record event: too many queued events, dropped event');
       return;
