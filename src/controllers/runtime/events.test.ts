@@ -20,6 +20,20 @@ function fakeClient(): { client: Client; created: unknown[]; patched: unknown[] 
   return { client: { resource: () => rc } as unknown as Client, created, patched };
 }
 
+/** A client whose creates wait until `release()`: the first event stays in flight, the rest queue. */
+function gatedClient(): { client: Client; created: unknown[]; release: () => void } {
+  const created: unknown[] = [];
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const rc = {
+    create: async (_ns: string, obj: unknown) => {
+      await gate;
+      created.push(obj);
+    },
+  };
+  return { client: { resource: () => rc } as unknown as Client, created, release };
+}
+
 const ds = { apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'fluentd', namespace: 'kube-system', uid: 'u1' } };
 
 test('an event becomes a core/v1 Event naming its object and source', async () => {
@@ -61,18 +75,10 @@ test('the spam filter lets 25 events about one object through, then one per five
 });
 
 test('with 1,000 events waiting, further events are dropped (upstream maxQueuedEvents) without using their object tokens', async () => {
-  const created: unknown[] = [];
-  let release!: () => void;
-  const gate = new Promise<void>((r) => (release = r));
-  const rc = {
-    create: async (_ns: string, obj: unknown) => {
-      await gate;
-      created.push(obj);
-    },
-  };
+  const { client, created, release } = gatedClient();
   const warnings: unknown[] = [];
   const log = { debug() {}, info() {}, warn: (o: unknown) => warnings.push(o), error() {} };
-  const r = new EventRecorder({ resource: () => rc } as unknown as Client, 'default-scheduler', log as never, '', () => new Date('2026-01-01T00:00:00Z'));
+  const r = new EventRecorder(client, 'default-scheduler', log as never, '', () => new Date('2026-01-01T00:00:00Z'));
   const pod = (i: number) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: `p${i}`, namespace: 'default', uid: `u${i}` } });
   // One event is being written (held at the gate) and 1,000 wait behind it.
   for (let i = 0; i < 1001 + 500; i++) r.event(pod(i), 'Normal', 'Scheduled', `Successfully assigned default/p${i} to node-1`);
@@ -89,16 +95,8 @@ test('with 1,000 events waiting, further events are dropped (upstream maxQueuedE
 });
 
 test('a recorder standing for several kubelets queues for each of them', async () => {
-  const created: unknown[] = [];
-  let release!: () => void;
-  const gate = new Promise<void>((r) => (release = r));
-  const rc = {
-    create: async (_ns: string, obj: unknown) => {
-      await gate;
-      created.push(obj);
-    },
-  };
-  const ctx = newControllerContext({ resource: () => rc } as unknown as Client);
+  const { client, created, release } = gatedClient();
+  const ctx = newControllerContext(client);
   const kubelet = ctx.recorder('kubelet', 3);
   const pod = (i: number) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: `p${i}`, namespace: 'default', uid: `u${i}` } });
   for (let i = 0; i < 4000; i++) kubelet.event(pod(i), 'Normal', 'Started', 'Started container c');
