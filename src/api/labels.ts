@@ -287,6 +287,14 @@ function matchesRequirement(r: Requirement, labels: Readonly<Record<string, stri
   }
 }
 
+/** Whether two label maps hold the same keys and values (a missing map is empty). */
+export function sameLabels(a: Readonly<Record<string, string>> | undefined, b: Readonly<Record<string, string>> | undefined): boolean {
+  if (a === b) return true;
+  const ka = Object.keys(a ?? {});
+  if (ka.length !== Object.keys(b ?? {}).length) return false;
+  return ka.every((k) => a?.[k] === b?.[k]);
+}
+
 /**
  * True when `labels` satisfy every requirement. `null` (nil selector) matches
  * nothing; an empty selector matches everything.

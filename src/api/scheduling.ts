@@ -27,6 +27,11 @@ export function taintTolerated(taint: Taint, tolerations: readonly Toleration[] 
   return (tolerations ?? []).some((t) => toleratesTaint(t, taint));
 }
 
+/** Taints that keep pods off a node (upstream `DoNotScheduleTaintsFilterFunc`): NoSchedule and NoExecute. */
+export function doNotScheduleTaint(t: Pick<Taint, 'effect'>): boolean {
+  return t.effect === 'NoSchedule' || t.effect === 'NoExecute';
+}
+
 /**
  * The first taint, among those `filter` keeps, that no toleration tolerates
  * (upstream `FindMatchingUntoleratedTaint`), or undefined.

@@ -7,6 +7,7 @@
  * pod replaces the assumption when it arrives.
  */
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
+import { sameLabels } from '../api/labels.js';
 import { NodeInfo, podInfoOf, type PodInfo } from './node-info.js';
 
 interface Entry {
@@ -18,13 +19,6 @@ interface Entry {
 export function podTerminal(pod: Pod): boolean {
   const phase = pod.status?.phase;
   return phase === 'Succeeded' || phase === 'Failed';
-}
-
-function sameLabels(a: Readonly<Record<string, string>> | undefined, b: Readonly<Record<string, string>> | undefined): boolean {
-  if (a === b) return true;
-  const ka = Object.keys(a ?? {});
-  if (ka.length !== Object.keys(b ?? {}).length) return false;
-  return ka.every((k) => a![k] === b?.[k]);
 }
 
 /** Nodes and assigned pods. Not thread-safe by design: JavaScript runs one decision at a time. */

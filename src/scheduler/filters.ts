@@ -7,7 +7,7 @@
  * A node is judged by the first plugin that rejects it, as upstream.
  */
 import type { Pod, Taint } from 'kubernetes-types/core/v1.js';
-import { findUntoleratedTaint, podFitsNodeAffinity, taintTolerated } from '../api/scheduling.js';
+import { doNotScheduleTaint, findUntoleratedTaint, podFitsNodeAffinity, taintTolerated } from '../api/scheduling.js';
 import type { NodeInfo } from './node-info.js';
 import { interPodAffinityVerdict, type InterPodState } from './inter-pod-affinity.js';
 import { topologySpreadVerdict, type SpreadState } from './topology-spread.js';
@@ -78,15 +78,14 @@ export const nodeName: FilterPlugin = {
   },
 };
 
-/** NoSchedule and NoExecute taints must be tolerated; PreferNoSchedule only lowers the score. */
-const hardTaint = (x: Taint): boolean => x.effect === 'NoSchedule' || x.effect === 'NoExecute';
+// NoSchedule and NoExecute taints must be tolerated; PreferNoSchedule only lowers the score.
 
 export const taintToleration: FilterPlugin = {
   name: 'TaintToleration',
   filter(p, n) {
     const taints = n.node?.spec?.taints;
     if (!taints || taints.length === 0) return undefined;
-    const t = findUntoleratedTaint(taints, p.pod.spec?.tolerations, hardTaint);
+    const t = findUntoleratedTaint(taints, p.pod.spec?.tolerations, doNotScheduleTaint);
     return t ? reject(this.name, 'UnschedulableAndUnresolvable', REASONS.untoleratedTaint(t)) : undefined;
   },
 };
@@ -131,8 +130,8 @@ export const nodeResourcesFit: FilterPlugin = {
   },
 };
 
-/** What a PreFilter-backed filter says of a node. */
-type Verdict = { code: StatusCode; reason: string } | undefined;
+/** What a PreFilter-backed filter says of a node: undefined when it fits. */
+export type Verdict = { code: StatusCode; reason: string } | undefined;
 
 /** A filter that judges a node by its labels against what its PreFilter counted (nothing counted: the PreFilter skipped). */
 function prefiltered<S>(name: string, state: (p: PodToSchedule) => S | undefined, verdict: (s: S, nodeLabels: Readonly<Record<string, string>>) => Verdict): FilterPlugin {

@@ -14,6 +14,7 @@
 import type { Pod, PodAffinityTerm, WeightedPodAffinityTerm } from 'kubernetes-types/core/v1.js';
 import { labelSelectorFromObject, matchesSelector, type Selector } from '../api/labels.js';
 import type { SchedulerCache } from './cache.js';
+import type { Verdict } from './filters.js';
 import type { NodeInfo, PodInfo } from './node-info.js';
 import { MAX_NODE_SCORE } from './scores.js';
 
@@ -108,6 +109,14 @@ export function pairKey(key: string, value: string): string {
   return `${key}\u0000${value}`;
 }
 
+/** Adds `weight` to the pair `key`=its value on a node with `nodeLabels`; a node without the key adds nothing. */
+function addToPair(m: Map<string, number>, nodeLabels: Readonly<Record<string, string>> | undefined, key: string, weight: number): void {
+  const v = nodeLabels?.[key];
+  if (v === undefined) return;
+  const k = pairKey(key, v);
+  m.set(k, (m.get(k) ?? 0) + weight);
+}
+
 /** The PreFilter's counts for one incoming pod (upstream `preFilterState`). */
 export interface InterPodState {
   affinityTerms: AffinityTerm[];
@@ -162,12 +171,7 @@ export function preFilterInterPodAffinity(pod: Pod, cache: SchedulerCache, names
     existingAntiAffinityCounts: new Map(),
     matchesOwnAffinity: aff.every((t) => termMatches(t, me, undefined)),
   };
-  const bump = (m: Map<string, number>, nodeName: string, key: string): void => {
-    const value = cache.node(nodeName)?.node?.metadata?.labels?.[key];
-    if (value === undefined) return;
-    const k = pairKey(key, value);
-    m.set(k, (m.get(k) ?? 0) + 1);
-  };
+  const bump = (m: Map<string, number>, nodeName: string, key: string): void => addToPair(m, cache.node(nodeName)?.node?.metadata?.labels, key, 1);
   const myNsLabels = namespaces.labelsOf(ns);
   for (const other of withAnti) {
     for (const t of other.terms?.antiAffinity ?? []) if (termMatches(t, me, myNsLabels)) bump(state.existingAntiAffinityCounts, other.nodeName, t.topologyKey);
@@ -185,7 +189,7 @@ export function preFilterInterPodAffinity(pod: Pod, cache: SchedulerCache, names
 }
 
 /** The reason `node` (by its labels) fails the state's terms, or undefined when it passes (upstream Filter). */
-export function interPodAffinityVerdict(state: InterPodState, nodeLabels: Readonly<Record<string, string>>): { code: 'Unschedulable' | 'UnschedulableAndUnresolvable'; reason: string } | undefined {
+export function interPodAffinityVerdict(state: InterPodState, nodeLabels: Readonly<Record<string, string>>): Verdict {
   // Pod affinity: every term's topology on the node, each with a matching pod (or the first of its group).
   let podsExist = true;
   for (const t of state.affinityTerms) {
@@ -230,12 +234,7 @@ export function interPodAffinityScores(pod: Pod, nodes: readonly NodeInfo[], cac
   const me: PodIdentity = { namespace: ns, labels: pod.metadata?.labels };
   const myNsLabels = namespaces.labelsOf(ns);
   const topo = new Map<string, number>();
-  const add = (nodeLabels: Readonly<Record<string, string>>, key: string, weight: number): void => {
-    const v = nodeLabels[key];
-    if (v === undefined) return;
-    const k = pairKey(key, v);
-    topo.set(k, (topo.get(k) ?? 0) + weight);
-  };
+  const add = (nodeLabels: Readonly<Record<string, string>>, key: string, weight: number): void => addToPair(topo, nodeLabels, key, weight);
   const process = (other: PodInfo): void => {
     const nodeLabels = cache.node(other.nodeName)?.node?.metadata?.labels;
     if (!nodeLabels) return;

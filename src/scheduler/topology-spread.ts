@@ -11,8 +11,9 @@
  */
 import type { Pod, TopologySpreadConstraint } from 'kubernetes-types/core/v1.js';
 import { matchesSelector, newRequirement, type Selector } from '../api/labels.js';
-import { findUntoleratedTaint, podFitsNodeAffinity } from '../api/scheduling.js';
+import { doNotScheduleTaint, findUntoleratedTaint, podFitsNodeAffinity } from '../api/scheduling.js';
 import type { SchedulerCache } from './cache.js';
+import type { Verdict } from './filters.js';
 import { pairKey, parseSelector } from './inter-pod-affinity.js';
 
 /** Upstream reason strings. */
@@ -56,8 +57,6 @@ function constraintSelector(c: TopologySpreadConstraint, podLabels: Readonly<Rec
   return sel;
 }
 
-const doNotScheduleTaint = (t: { effect?: string }): boolean => t.effect === 'NoSchedule' || t.effect === 'NoExecute';
-
 /** Upstream PreFilter: undefined (Skip) when the pod has no DoNotSchedule constraint. */
 export function preFilterTopologySpread(pod: Pod, cache: SchedulerCache): SpreadState | undefined {
   const hard = (pod.spec?.topologySpreadConstraints ?? []).filter((c) => c.whenUnsatisfiable === 'DoNotSchedule');
@@ -100,7 +99,7 @@ export function preFilterTopologySpread(pod: Pod, cache: SchedulerCache): Spread
 }
 
 /** The reason a node (by its labels) fails the constraints, or undefined when it passes (upstream Filter). */
-export function topologySpreadVerdict(state: SpreadState, nodeLabels: Readonly<Record<string, string>>): { code: 'Unschedulable' | 'UnschedulableAndUnresolvable'; reason: string } | undefined {
+export function topologySpreadVerdict(state: SpreadState, nodeLabels: Readonly<Record<string, string>>): Verdict {
   for (let i = 0; i < state.constraints.length; i++) {
     const c = state.constraints[i]!;
     const value = nodeLabels[c.topologyKey];

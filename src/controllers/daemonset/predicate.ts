@@ -7,7 +7,7 @@
  */
 import type { DaemonSet } from 'kubernetes-types/apps/v1.js';
 import type { Node, PodSpec, Taint, Toleration } from 'kubernetes-types/core/v1.js';
-import { findUntoleratedTaint, podFitsNodeAffinity } from '../../api/scheduling.js';
+import { doNotScheduleTaint, findUntoleratedTaint, podFitsNodeAffinity } from '../../api/scheduling.js';
 
 /** The verdict for one (node, DaemonSet) pair. */
 export interface NodeVerdict {
@@ -83,14 +83,13 @@ export function nodeShouldRunDaemonPod(node: Node, ds: DaemonSet): NodeVerdict {
 export function daemonSetPredicate(ds: DaemonSet): (node: Node) => NodeVerdict {
   const spec = ds.spec?.template?.spec;
   const tolerations = daemonPodTolerations(spec ?? {});
-  const blocks = (t: Taint): boolean => t.effect === 'NoSchedule' || t.effect === 'NoExecute';
   const evicts = (t: Taint): boolean => t.effect === 'NoExecute';
   return (node) => {
     const name = node.metadata?.name ?? '';
     if (spec?.nodeName && spec.nodeName !== name) return { shouldRun: false, shouldContinueRunning: false };
     if (spec && !podFitsNodeAffinity(spec, node)) return { shouldRun: false, shouldContinueRunning: false };
     const taints = node.spec?.taints;
-    if (!taints?.length || !findUntoleratedTaint(taints, tolerations, blocks)) return { shouldRun: true, shouldContinueRunning: true };
+    if (!taints?.length || !findUntoleratedTaint(taints, tolerations, doNotScheduleTaint)) return { shouldRun: true, shouldContinueRunning: true };
     return { shouldRun: false, shouldContinueRunning: !findUntoleratedTaint(taints, tolerations, evicts) };
   };
 }

@@ -6,6 +6,7 @@
  * which Services. Pure functions over API objects.
  */
 import type { Pod, Service, ServicePort } from 'kubernetes-types/core/v1.js';
+import { sameLabels } from '../../api/labels.js';
 import { keyOf } from '../../client/indexer.js';
 import { isPodReady } from '../replicaset/pods.js';
 
@@ -85,12 +86,6 @@ export function findPort(pod: Pod, svcPort: ServicePort): number | undefined {
     for (const p of c.ports ?? []) if (p.name === target && (p.protocol ?? 'TCP') === proto) return p.containerPort;
   }
   return undefined;
-}
-
-function sameLabels(a: Record<string, string> | undefined, b: Record<string, string> | undefined): boolean {
-  const ka = Object.keys(a ?? {});
-  if (ka.length !== Object.keys(b ?? {}).length) return false;
-  return ka.every((k) => a?.[k] === b?.[k]);
 }
 
 /**
